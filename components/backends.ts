@@ -1,0 +1,27 @@
+/**
+ * The backends, by the name `registry:backend` selects: each one's settings schema
+ * (validated before anything is registered) and the component that deploys it.
+ */
+import type { z } from "zod";
+import type { BackendName, RegistryBackend } from "./shared/contract";
+import { kubernetesSettings } from "./kubernetes/settings";
+import { KubernetesRegistry } from "./kubernetes/registry";
+
+export interface BackendDefinition<S extends z.ZodType = z.ZodType> {
+  settings: S;
+  create(name: string, settings: z.output<S>): RegistryBackend;
+}
+
+function define<S extends z.ZodType>(d: BackendDefinition<S>): BackendDefinition {
+  return d as unknown as BackendDefinition;
+}
+
+export const backends: Record<BackendName, BackendDefinition | "not built yet"> = {
+  kubernetes: define({
+    settings: kubernetesSettings,
+    create: (name, settings) => new KubernetesRegistry(name, { settings }),
+  }),
+  vm: "not built yet",
+  gcp: "not built yet",
+  docker: "not built yet",
+};

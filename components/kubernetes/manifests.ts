@@ -1,0 +1,680 @@
+/**
+ * Every Kubernetes object of the registry, as plain data: settings and secret values
+ * in, manifests out. No Pulumi here (the types are only types): the component turns
+ * these into resources, `render` writes them to manifests.yaml, and tests validate
+ * them against the Kubernetes API schemas.
+ *
+ * Secret values are `Input<string>`: plain strings in tests, secret Outputs in the
+ * component, so the same objects serve both.
+ */
+import { createHash } from "node:crypto";
+import * as path from "node:path";
+import type * as pulumi from "@pulumi/pulumi";
+import type * as In from "@pulumi/kubernetes/types/input";
+import {
+  registryConfigPath,
+  registrySecretEnv,
+  renderRegistryConfig,
+  type RegistryConfigSpec,
+  type StorageSpec,
+} from "../shared/registryConfig";
+import type { KubernetesSettings } from "./settings";
+
+/** The registry's port inside the pod and on the Service. */
+export const REGISTRY_PORT = 5000;
+/** The registry container's user and group: non-root, as Pod Security "restricted" wants. */
+export const RUN_AS = 1000;
+export const DATA_DIR = "/var/lib/registry";
+export const HTPASSWD_PATH = "/auth/htpasswd";
+export const GCS_KEY_PATH = "/etc/registry-gcs/key.json";
+/** Where the garbage-collection pod's steps hand over the collector's exit status. */
+const GC_WORK_DIR = "/work";
+/** How long the collection waits for the registry's pods to stop before giving up. */
+export const GC_STOP_TIMEOUT_SECONDS = 300;
+/** The start step's exit code when collection failed (the Job then fails without retrying). */
+export const GC_FAILED_EXIT_CODE = 3;
+
+/** The secret values the registry may need, by what they are. */
+export interface RegistrySecretValues {
+  httpSecret: pulumi.Input<string>;
+  htpasswd?: pulumi.Input<string>;
+  s3AccessKey?: pulumi.Input<string>;
+  s3SecretKey?: pulumi.Input<string>;
+  proxyPassword?: pulumi.Input<string>;
+  gcsKeyJson?: pulumi.Input<string>;
+}
+export type SecretValueName = keyof RegistrySecretValues;
+
+/** Each secret value: its key in the Secret, and how the registry reads it (env var or file). */
+const SECRET_KEYS: Record<SecretValueName, { key: string; env?: string }> = {
+  httpSecret: { key: "http-secret", env: registrySecretEnv.httpSecret },
+  htpasswd: { key: "htpasswd" },
+  s3AccessKey: { key: "s3-access-key", env: registrySecretEnv.s3AccessKey },
+  s3SecretKey: { key: "s3-secret-key", env: registrySecretEnv.s3SecretKey },
+  proxyPassword: { key: "proxy-password", env: registrySecretEnv.proxyPassword },
+  gcsKeyJson: { key: "gcs-key.json" },
+};
+
+/** Which secret values these settings need (the component supplies exactly these). */
+export function secretValueNames(s: KubernetesSettings): SecretValueName[] {
+  const names: SecretValueName[] = ["httpSecret"];
+  if (s.auth.enabled) names.push("htpasswd");
+  if (s.storage.driver === "s3" && s.storage.s3?.accessKey) names.push("s3AccessKey");
+  if (s.storage.driver === "s3" && s.storage.s3?.secretKey) names.push("s3SecretKey");
+  if (s.proxy?.password) names.push("proxyPassword");
+  if (s.storage.driver === "gcs" && s.storage.gcs?.keyJson) names.push("gcsKeyJson");
+  return names;
+}
+
+/** The registry's config.yml model for these settings (secrets go by env or file, never in it). */
+export function registryConfigSpec(s: KubernetesSettings): RegistryConfigSpec {
+  let storage: StorageSpec;
+  if (s.storage.driver === "s3" && s.storage.s3) {
+    const { bucket, region, regionEndpoint, rootDirectory, encrypt, forcePathStyle } = s.storage.s3;
+    storage = {
+      driver: "s3",
+      bucket,
+      region,
+      regionEndpoint,
+      rootDirectory,
+      encrypt,
+      forcePathStyle,
+    };
+  } else if (s.storage.driver === "gcs" && s.storage.gcs) {
+    const { bucket, rootDirectory, keyJson } = s.storage.gcs;
+    storage = { driver: "gcs", bucket, rootDirectory, keyfile: keyJson ? GCS_KEY_PATH : undefined };
+  } else {
+    storage = { driver: "filesystem", rootDirectory: DATA_DIR };
+  }
+  return {
+    listenAddress: `:${REGISTRY_PORT}`,
+    storage,
+    deleteEnabled: s.storage.deleteEnabled,
+    htpasswdPath: s.auth.enabled ? HTPASSWD_PATH : undefined,
+    proxy: s.proxy
+      ? { remoteUrl: s.proxy.remoteUrl, username: s.proxy.username, ttl: s.proxy.ttl }
+      : undefined,
+    logLevel: s.logLevel,
+  };
+}
+
+export function registryConfigYaml(s: KubernetesSettings): string {
+  return renderRegistryConfig(registryConfigSpec(s));
+}
+
+/**
+ * A digest of the config and the secret values, put on the pod template so that pods
+ * roll when either changes (the registry reads both only at start).
+ */
+export function contentChecksum(configYaml: string, secrets: Record<string, string>): string {
+  const hash = createHash("sha256").update(configYaml);
+  for (const key of Object.keys(secrets).sort()) hash.update(`\0${key}\0${secrets[key]}`);
+  return hash.digest("hex");
+}
+
+export interface ManifestInput {
+  /** The component's name: app.kubernetes.io/instance, and the stem of every object name. */
+  instance: string;
+  settings: KubernetesSettings;
+  /** Exactly the values `secretValueNames(settings)` lists. */
+  secretValues: RegistrySecretValues;
+  /** `contentChecksum` of the config and secret values. */
+  checksum: pulumi.Input<string>;
+}
+
+/** A Kubernetes object: its API version and kind, a name, labels. */
+export interface Manifest<A extends string = string, K extends string = string> {
+  apiVersion: A;
+  kind: K;
+  metadata: In.meta.v1.ObjectMeta & { name: string };
+}
+
+export interface KubernetesManifests {
+  namespace?: Manifest<"v1", "Namespace">;
+  configMap: Manifest<"v1", "ConfigMap"> & { data: Record<string, string> };
+  secret: Manifest<"v1", "Secret"> & {
+    type: string;
+    stringData: Record<string, pulumi.Input<string>>;
+  };
+  persistentVolumeClaim?: Manifest<"v1", "PersistentVolumeClaim"> & {
+    spec: In.core.v1.PersistentVolumeClaimSpec;
+  };
+  deployment: Manifest<"apps/v1", "Deployment"> & { spec: In.apps.v1.DeploymentSpec };
+  service: Manifest<"v1", "Service"> & { spec: In.core.v1.ServiceSpec };
+  podDisruptionBudget?: Manifest<"policy/v1", "PodDisruptionBudget"> & {
+    spec: In.policy.v1.PodDisruptionBudgetSpec;
+  };
+  garbageCollection?: {
+    serviceAccount: Manifest<"v1", "ServiceAccount">;
+    role: Manifest<"rbac.authorization.k8s.io/v1", "Role"> & { rules: In.rbac.v1.PolicyRule[] };
+    roleBinding: Manifest<"rbac.authorization.k8s.io/v1", "RoleBinding"> & {
+      roleRef: In.rbac.v1.RoleRef;
+      subjects: In.rbac.v1.Subject[];
+    };
+    cronJob: Manifest<"batch/v1", "CronJob"> & { spec: In.batch.v1.CronJobSpec };
+  };
+}
+
+/** The object names, derived from the instance name. */
+export function objectNames(instance: string) {
+  return {
+    deployment: instance,
+    service: instance,
+    configMap: `${instance}-config`,
+    secret: `${instance}-secrets`,
+    persistentVolumeClaim: `${instance}-data`,
+    podDisruptionBudget: instance,
+    garbageCollection: `${instance}-gc`,
+  };
+}
+
+/** The version label from the image tag (none for a digest-only reference). */
+function imageVersion(image: string): string | undefined {
+  const tag = /:([A-Za-z0-9_][A-Za-z0-9_.-]{0,62})(@sha256:[a-f0-9]+)?$/.exec(
+    image.replace(/^[^/]*:[0-9]+\//, ""),
+  );
+  return tag?.[1];
+}
+
+const RESTRICTED_POD_SECURITY: In.core.v1.PodSecurityContext = {
+  runAsNonRoot: true,
+  runAsUser: RUN_AS,
+  runAsGroup: RUN_AS,
+  // Volumes (the PVC, mounted secrets) become group-owned by 1000, so the registry can use them.
+  fsGroup: RUN_AS,
+  seccompProfile: { type: "RuntimeDefault" },
+};
+
+const RESTRICTED_CONTAINER_SECURITY: In.core.v1.SecurityContext = {
+  runAsNonRoot: true,
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  capabilities: { drop: ["ALL"] },
+  seccompProfile: { type: "RuntimeDefault" },
+};
+
+export function renderManifests(input: ManifestInput): KubernetesManifests {
+  const { instance, settings: s } = input;
+  const names = objectNames(instance);
+  const namespace = s.namespace;
+  const configPath = registryConfigPath(s.image);
+  const version = imageVersion(s.image);
+
+  const selectorLabels = (component: string) => ({
+    "app.kubernetes.io/name": "registry",
+    "app.kubernetes.io/instance": instance,
+    "app.kubernetes.io/component": component,
+  });
+  const labels = (component?: string): Record<string, string> => ({
+    "app.kubernetes.io/name": "registry",
+    "app.kubernetes.io/instance": instance,
+    ...(component ? { "app.kubernetes.io/component": component } : {}),
+    ...(version ? { "app.kubernetes.io/version": version } : {}),
+    "app.kubernetes.io/managed-by": "pulumi",
+  });
+  const meta = (name: string, component?: string) => ({
+    name,
+    namespace,
+    labels: labels(component),
+  });
+
+  // ---- secret values ----
+  const needed = secretValueNames(s);
+  for (const n of needed)
+    if (input.secretValues[n] === undefined)
+      throw new Error(`renderManifests: secret value ${n} is missing`);
+  const stringData: Record<string, pulumi.Input<string>> = {};
+  for (const n of needed) stringData[SECRET_KEYS[n].key] = input.secretValues[n]!;
+  const secretEnv: In.core.v1.EnvVar[] = needed
+    .filter((n) => SECRET_KEYS[n].env)
+    .map((n) => ({
+      name: SECRET_KEYS[n].env!,
+      valueFrom: { secretKeyRef: { name: names.secret, key: SECRET_KEYS[n].key } },
+    }));
+
+  // ---- storage ----
+  const filesystem = s.storage.driver === "filesystem";
+  const persistent = filesystem && s.persistence.enabled;
+  const claimName = s.persistence.existingClaim ?? names.persistentVolumeClaim;
+  // A ReadWriteOnce volume is attached to one node: a rolling update's new pod on another
+  // node would wait for it forever (Multi-Attach) while the old pod keeps it.
+  const singleNodeVolume = persistent && s.persistence.accessMode === "ReadWriteOnce";
+
+  const volumes: In.core.v1.Volume[] = [
+    {
+      name: "config",
+      configMap: {
+        name: names.configMap,
+        items: [{ key: "config.yml", path: path.posix.basename(configPath) }],
+      },
+    },
+    { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
+  ];
+  const mounts: In.core.v1.VolumeMount[] = [
+    { name: "config", mountPath: path.posix.dirname(configPath), readOnly: true },
+    { name: "tmp", mountPath: "/tmp" },
+  ];
+  if (filesystem) {
+    volumes.push(
+      persistent
+        ? { name: "data", persistentVolumeClaim: { claimName } }
+        : { name: "data", emptyDir: { sizeLimit: s.persistence.size } },
+    );
+    mounts.push({ name: "data", mountPath: DATA_DIR });
+  }
+  if (needed.includes("gcsKeyJson")) {
+    volumes.push({
+      name: "gcs-key",
+      secret: {
+        secretName: names.secret,
+        items: [{ key: SECRET_KEYS.gcsKeyJson.key, path: path.posix.basename(GCS_KEY_PATH) }],
+        defaultMode: 0o440,
+      },
+    });
+    mounts.push({ name: "gcs-key", mountPath: path.posix.dirname(GCS_KEY_PATH), readOnly: true });
+  }
+  // What the garbage collector needs too: config, data, storage credentials.
+  const storageVolumes = [...volumes];
+  const storageMounts = [...mounts];
+  if (needed.includes("htpasswd")) {
+    volumes.push({
+      name: "htpasswd",
+      secret: {
+        secretName: names.secret,
+        items: [{ key: SECRET_KEYS.htpasswd.key, path: path.posix.basename(HTPASSWD_PATH) }],
+        defaultMode: 0o440,
+      },
+    });
+    mounts.push({ name: "htpasswd", mountPath: path.posix.dirname(HTPASSWD_PATH), readOnly: true });
+  }
+  const storageEnv = secretEnv.filter((e) => e.name !== registrySecretEnv.httpSecret);
+
+  const resources: In.core.v1.ResourceRequirements = {
+    requests: { cpu: s.resources.requests.cpu, memory: s.resources.requests.memory },
+    limits: {
+      ...(s.resources.limits.cpu ? { cpu: s.resources.limits.cpu } : {}),
+      memory: s.resources.limits.memory,
+    },
+  };
+
+  const podSpecCommon: Partial<In.core.v1.PodSpec> = {
+    securityContext: RESTRICTED_POD_SECURITY,
+    // A Service named "registry" would inject REGISTRY_PORT=tcp://... into the pod, and
+    // the registry reads every REGISTRY_* variable as a config override.
+    enableServiceLinks: false,
+    ...(s.nodeSelector ? { nodeSelector: s.nodeSelector } : {}),
+  };
+
+  const httpProbe = { httpGet: { path: "/", port: "http" }, timeoutSeconds: 3 };
+  const deployment: KubernetesManifests["deployment"] = {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: meta(names.deployment, "server"),
+    spec: {
+      replicas: s.replicas,
+      revisionHistoryLimit: 5,
+      selector: { matchLabels: selectorLabels("server") },
+      strategy: singleNodeVolume
+        ? { type: "Recreate" }
+        : { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      template: {
+        metadata: {
+          labels: labels("server"),
+          annotations: { "checksum/config-and-secrets": input.checksum },
+        },
+        spec: {
+          ...podSpecCommon,
+          // The registry never talks to the Kubernetes API.
+          automountServiceAccountToken: false,
+          containers: [
+            {
+              name: "registry",
+              image: s.image,
+              imagePullPolicy: "IfNotPresent",
+              // The image's entrypoint turns "<file>.yml" into `registry serve <file>.yml`.
+              args: [configPath],
+              ports: [{ name: "http", containerPort: REGISTRY_PORT, protocol: "TCP" }],
+              env: secretEnv,
+              volumeMounts: mounts,
+              readinessProbe: { ...httpProbe, periodSeconds: 5, failureThreshold: 3 },
+              livenessProbe: {
+                ...httpProbe,
+                initialDelaySeconds: 10,
+                periodSeconds: 10,
+                failureThreshold: 3,
+              },
+              resources,
+              securityContext: RESTRICTED_CONTAINER_SECURITY,
+            },
+          ],
+          volumes,
+        },
+      },
+    },
+  };
+
+  const service: KubernetesManifests["service"] = {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: meta(names.service, "server"),
+    spec: {
+      type: "NodePort",
+      selector: selectorLabels("server"),
+      ports: [
+        {
+          name: "http",
+          port: REGISTRY_PORT,
+          targetPort: "http",
+          protocol: "TCP",
+          ...(s.nodePort !== undefined ? { nodePort: s.nodePort } : {}),
+        },
+      ],
+    },
+  };
+
+  const manifests: KubernetesManifests = {
+    configMap: {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: meta(names.configMap, "server"),
+      data: { "config.yml": registryConfigYaml(s) },
+    },
+    secret: {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: meta(names.secret, "server"),
+      type: "Opaque",
+      stringData,
+    },
+    deployment,
+    service,
+  };
+
+  if (s.createNamespace)
+    manifests.namespace = {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: {
+        name: namespace,
+        labels: {
+          ...labels(),
+          // Every pod here passes the restricted profile: have the cluster enforce it.
+          "pod-security.kubernetes.io/enforce": "restricted",
+          "pod-security.kubernetes.io/enforce-version": "latest",
+        },
+      },
+    };
+
+  if (persistent && !s.persistence.existingClaim)
+    manifests.persistentVolumeClaim = {
+      apiVersion: "v1",
+      kind: "PersistentVolumeClaim",
+      metadata: {
+        ...meta(names.persistentVolumeClaim, "server"),
+        // A WaitForFirstConsumer class binds only once the pod exists: Pulumi waiting for
+        // "Bound" would wait for the Deployment, which waits for this claim.
+        annotations: { "pulumi.com/skipAwait": "true" },
+      },
+      spec: {
+        accessModes: [s.persistence.accessMode],
+        resources: { requests: { storage: s.persistence.size } },
+        ...(s.persistence.storageClass ? { storageClassName: s.persistence.storageClass } : {}),
+      },
+    };
+
+  if (s.podDisruptionBudget.enabled)
+    manifests.podDisruptionBudget = {
+      apiVersion: "policy/v1",
+      kind: "PodDisruptionBudget",
+      metadata: meta(names.podDisruptionBudget, "server"),
+      spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels("server") } },
+    };
+
+  if (s.garbageCollection.enabled)
+    manifests.garbageCollection = renderGarbageCollection({
+      s,
+      names,
+      meta,
+      labels,
+      selectorLabels,
+      podSpecCommon,
+      configPath,
+      resources,
+      storageVolumes,
+      storageMounts,
+      storageEnv,
+      // The collector pod mounts the same volume: with ReadWriteOnce only on the node
+      // where the registry runs (the volume is attached there).
+      sameNodeAsRegistry: singleNodeVolume,
+    });
+
+  return manifests;
+}
+
+/**
+ * Garbage collection, done safely. `registry garbage-collect` deletes blobs no
+ * manifest references; if the registry accepts a push meanwhile, the new blobs can be
+ * deleted under it, and after collection its blob-descriptor cache is stale. So the
+ * registry must be stopped (or read-only) while it runs, and restarted after.
+ *
+ * Our choice: stop it. A CronJob pod (1) scales the Deployment to 0 and waits until
+ * its pods are gone, (2) runs the collector against the same storage, (3) scales the
+ * Deployment back to the configured replicas, which also starts with a fresh cache.
+ * Read-only mode would keep pulls working, but switching it on means a config change
+ * and a restart anyway, and back again: twice the restarts for the same safety.
+ *
+ * Step 3 runs whatever step 2 did (step 2 always exits 0 and leaves its status in a
+ * shared emptyDir); step 1 restores the registry itself if the pods do not stop. If
+ * the pod is evicted mid-way, the Job retries the whole sequence (which ends by
+ * starting the registry); a failed collection fails the Job without retrying, so it
+ * costs one short outage, not three. Pushes fail while it runs: schedule it at a
+ * quiet hour.
+ */
+function renderGarbageCollection(c: {
+  s: KubernetesSettings;
+  names: ReturnType<typeof objectNames>;
+  meta: (name: string, component?: string) => Manifest["metadata"];
+  labels: (component?: string) => Record<string, string>;
+  selectorLabels: (component: string) => Record<string, string>;
+  podSpecCommon: Partial<In.core.v1.PodSpec>;
+  configPath: string;
+  resources: In.core.v1.ResourceRequirements;
+  storageVolumes: In.core.v1.Volume[];
+  storageMounts: In.core.v1.VolumeMount[];
+  storageEnv: In.core.v1.EnvVar[];
+  sameNodeAsRegistry: boolean;
+}): NonNullable<KubernetesManifests["garbageCollection"]> {
+  const { s, names } = c;
+  const name = names.garbageCollection;
+  const component = "garbage-collector";
+  const podSelector = Object.entries(c.selectorLabels("server"))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",");
+
+  const statusFileEnv = { name: "GC_STATUS_FILE", value: `${GC_WORK_DIR}/gc-status` };
+  const kubectlEnv: In.core.v1.EnvVar[] = [
+    { name: "NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+    { name: "DEPLOYMENT", value: names.deployment },
+    { name: "POD_SELECTOR", value: podSelector },
+    { name: "REPLICAS", value: String(s.replicas) },
+    { name: "STOP_TIMEOUT_SECONDS", value: String(GC_STOP_TIMEOUT_SECONDS) },
+    statusFileEnv,
+    // kubectl writes its discovery cache under $HOME; the root filesystem is read-only.
+    { name: "HOME", value: "/tmp" },
+  ];
+  const kubectlResources = {
+    requests: { cpu: "10m", memory: "32Mi" },
+    limits: { memory: "128Mi" },
+  };
+  const workMount = { name: "gc-work", mountPath: GC_WORK_DIR };
+  const kubectlContainer = (containerName: string, script: string): In.core.v1.Container => ({
+    name: containerName,
+    image: s.garbageCollection.kubectlImage,
+    imagePullPolicy: "IfNotPresent",
+    command: ["/bin/bash", "-c", script],
+    env: kubectlEnv,
+    volumeMounts: [workMount, { name: "tmp", mountPath: "/tmp" }],
+    resources: kubectlResources,
+    securityContext: RESTRICTED_CONTAINER_SECURITY,
+  });
+
+  const stopScript = [
+    "set -euo pipefail",
+    'kubectl --namespace "$NAMESPACE" scale "deployment/$DEPLOYMENT" --replicas=0',
+    "for _ in $(seq 1 $(( (STOP_TIMEOUT_SECONDS + 1) / 2 ))); do",
+    // A failed listing must not read as "no pods": only an empty answer counts.
+    '  if pods="$(kubectl --namespace "$NAMESPACE" get pods --selector "$POD_SELECTOR" --output name)" && [ -z "$pods" ]; then',
+    "    exit 0",
+    "  fi",
+    "  sleep 2",
+    "done",
+    'echo "registry pods still running after ${STOP_TIMEOUT_SECONDS}s: starting the registry again, no collection" >&2',
+    'kubectl --namespace "$NAMESPACE" scale "deployment/$DEPLOYMENT" --replicas="$REPLICAS"',
+    "exit 1",
+  ].join("\n");
+  const startScript = [
+    "set -euo pipefail",
+    'kubectl --namespace "$NAMESPACE" scale "deployment/$DEPLOYMENT" --replicas="$REPLICAS"',
+    'status="$(cat "$GC_STATUS_FILE" 2>/dev/null || echo missing)"',
+    'if [ "$status" != 0 ]; then',
+    '  echo "garbage collection failed (status $status); the registry is running again" >&2',
+    `  exit ${GC_FAILED_EXIT_CODE}`,
+    "fi",
+    'echo "garbage collection done; the registry is running again"',
+  ].join("\n");
+  const collectArgs = [
+    "garbage-collect",
+    ...(s.garbageCollection.deleteUntagged ? ["--delete-untagged"] : []),
+    c.configPath,
+  ];
+
+  const podLabels = c.labels(component);
+  const cronJob: NonNullable<KubernetesManifests["garbageCollection"]>["cronJob"] = {
+    apiVersion: "batch/v1",
+    kind: "CronJob",
+    metadata: c.meta(name, component),
+    spec: {
+      schedule: s.garbageCollection.schedule,
+      // Two collections at once would fight over the registry's replicas.
+      concurrencyPolicy: "Forbid",
+      startingDeadlineSeconds: 3600,
+      successfulJobsHistoryLimit: 3,
+      failedJobsHistoryLimit: 3,
+      jobTemplate: {
+        metadata: { labels: podLabels },
+        spec: {
+          backoffLimit: 2,
+          podFailurePolicy: {
+            rules: [
+              {
+                action: "FailJob",
+                onExitCodes: {
+                  containerName: "start-registry",
+                  operator: "In",
+                  values: [GC_FAILED_EXIT_CODE],
+                },
+              },
+              { action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] },
+            ],
+          },
+          template: {
+            metadata: { labels: podLabels },
+            spec: {
+              ...c.podSpecCommon,
+              serviceAccountName: name,
+              restartPolicy: "Never",
+              ...(c.sameNodeAsRegistry
+                ? {
+                    affinity: {
+                      podAffinity: {
+                        requiredDuringSchedulingIgnoredDuringExecution: [
+                          {
+                            labelSelector: { matchLabels: c.selectorLabels("server") },
+                            topologyKey: "kubernetes.io/hostname",
+                          },
+                        ],
+                      },
+                    },
+                  }
+                : {}),
+              initContainers: [
+                kubectlContainer("stop-registry", stopScript),
+                {
+                  name: "garbage-collect",
+                  image: s.image,
+                  imagePullPolicy: "IfNotPresent",
+                  // Always exits 0 so that the next step starts the registry again.
+                  command: [
+                    "/bin/sh",
+                    "-c",
+                    'registry "$@"; echo $? > "$GC_STATUS_FILE"',
+                    "registry",
+                    ...collectArgs,
+                  ],
+                  env: [statusFileEnv, ...c.storageEnv],
+                  volumeMounts: [...c.storageMounts, workMount],
+                  resources: c.resources,
+                  securityContext: RESTRICTED_CONTAINER_SECURITY,
+                },
+              ],
+              containers: [kubectlContainer("start-registry", startScript)],
+              volumes: [...c.storageVolumes, { name: "gc-work", emptyDir: { sizeLimit: "1Mi" } }],
+            },
+          },
+        },
+      },
+    },
+  };
+
+  return {
+    serviceAccount: { apiVersion: "v1", kind: "ServiceAccount", metadata: c.meta(name, component) },
+    role: {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "Role",
+      metadata: c.meta(name, component),
+      // Only what the steps do: scale this one Deployment, watch its pods go.
+      rules: [
+        {
+          apiGroups: ["apps"],
+          resources: ["deployments"],
+          resourceNames: [names.deployment],
+          verbs: ["get"],
+        },
+        {
+          apiGroups: ["apps"],
+          resources: ["deployments/scale"],
+          resourceNames: [names.deployment],
+          verbs: ["get", "patch", "update"],
+        },
+        { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] },
+      ],
+    },
+    roleBinding: {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      metadata: c.meta(name, component),
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name },
+      subjects: [{ kind: "ServiceAccount", name, namespace: s.namespace }],
+    },
+    cronJob,
+  };
+}
+
+/** Every object, in the order `kubectl apply` would want them. */
+export function manifestList(m: KubernetesManifests): Manifest[] {
+  const gc = m.garbageCollection;
+  const all: (Manifest | undefined)[] = [
+    m.namespace,
+    m.configMap,
+    m.secret,
+    m.persistentVolumeClaim,
+    m.deployment,
+    m.service,
+    m.podDisruptionBudget,
+    gc?.serviceAccount,
+    gc?.role,
+    gc?.roleBinding,
+    gc?.cronJob,
+  ];
+  return all.filter((x): x is Manifest => x !== undefined);
+}

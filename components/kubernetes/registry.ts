@@ -1,0 +1,120 @@
+/**
+ * The Kubernetes backend: the CNCF distribution registry as a Deployment behind a
+ * NodePort Service, so every node answers on 127.0.0.1:<nodePort> (Docker trusts
+ * 127.0.0.0/8 without TLS). The objects come from the pure renderers in
+ * manifests.ts; this component only turns them into resources.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { createCredentials, type RegistryCredentials } from "../shared/credentials";
+import type { GeneratedFile, RegistryBackend, RegistryEndpoint } from "../shared/contract";
+import {
+  contentChecksum,
+  manifestList,
+  registryConfigYaml,
+  renderManifests,
+  secretValueNames,
+  type RegistrySecretValues,
+} from "./manifests";
+import type { KubernetesSettings } from "./settings";
+
+export interface KubernetesRegistryArgs {
+  settings: KubernetesSettings;
+}
+
+/** The address clients dial when advertiseHost is not set: every node answers it. */
+export const DEFAULT_HOST = "127.0.0.1";
+
+export class KubernetesRegistry extends pulumi.ComponentResource implements RegistryBackend {
+  readonly endpoint: RegistryEndpoint;
+  readonly files: GeneratedFile[];
+
+  constructor(name: string, args: KubernetesRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("registry:kubernetes:Registry", name, {}, opts);
+    const s = args.settings;
+    const credentials = createCredentials(name, s.auth, { parent: this });
+    const secretValues = collectSecretValues(s, credentials);
+
+    // The checksum only tells pods to roll; a SHA-256 over values that include the
+    // 48-character random http secret reveals none of them, so it may stay in clear
+    // (as Helm charts' checksum/secret annotations do) and keep the diff readable.
+    const configYaml = registryConfigYaml(s);
+    const checksum = pulumi.unsecret(
+      pulumi.all({ ...secretValues }).apply((values) => contentChecksum(configYaml, values)),
+    );
+    const m = renderManifests({ instance: name, settings: s, secretValues, checksum });
+
+    const namespace = m.namespace
+      ? new k8s.core.v1.Namespace(`${name}-namespace`, m.namespace, { parent: this })
+      : undefined;
+    const inNamespace: pulumi.CustomResourceOptions = {
+      parent: this,
+      dependsOn: namespace ? [namespace] : [],
+    };
+
+    const configMap = new k8s.core.v1.ConfigMap(`${name}-config`, m.configMap, inNamespace);
+    const secret = new k8s.core.v1.Secret(`${name}-secrets`, m.secret, inNamespace);
+    const claim = m.persistentVolumeClaim
+      ? new k8s.core.v1.PersistentVolumeClaim(`${name}-data`, m.persistentVolumeClaim, inNamespace)
+      : undefined;
+    const deployment = new k8s.apps.v1.Deployment(`${name}`, m.deployment, {
+      parent: this,
+      dependsOn: [...(namespace ? [namespace] : []), configMap, secret, ...(claim ? [claim] : [])],
+    });
+    const service = new k8s.core.v1.Service(`${name}-service`, m.service, inNamespace);
+    if (m.podDisruptionBudget)
+      new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, m.podDisruptionBudget, inNamespace);
+
+    const gc = m.garbageCollection;
+    if (gc) {
+      const serviceAccount = new k8s.core.v1.ServiceAccount(
+        `${name}-gc`,
+        gc.serviceAccount,
+        inNamespace,
+      );
+      const role = new k8s.rbac.v1.Role(`${name}-gc`, gc.role, inNamespace);
+      const binding = new k8s.rbac.v1.RoleBinding(`${name}-gc`, gc.roleBinding, {
+        parent: this,
+        dependsOn: [role, serviceAccount],
+      });
+      new k8s.batch.v1.CronJob(`${name}-gc`, gc.cronJob, {
+        parent: this,
+        dependsOn: [binding, deployment, configMap, secret],
+      });
+    }
+
+    // A fixed port is known at preview; otherwise the cluster allocates one at create.
+    const host = s.advertiseHost ?? DEFAULT_HOST;
+    const registry =
+      s.nodePort !== undefined
+        ? pulumi.output(`${host}:${s.nodePort}`)
+        : service.spec.apply((spec) => `${host}:${spec.ports[0].nodePort}`);
+
+    this.endpoint = {
+      registry,
+      username: pulumi.output(credentials.username),
+      password: credentials.password,
+      caCert: pulumi.output(""),
+    };
+    this.files = [{ path: "kubernetes/manifests.yaml", yamlDocuments: manifestList(m) }];
+    this.registerOutputs({ registry, namespace: s.namespace });
+  }
+}
+
+/** The secret values these settings need, each a Pulumi secret. */
+function collectSecretValues(
+  s: KubernetesSettings,
+  credentials: RegistryCredentials,
+): RegistrySecretValues {
+  const all: Required<RegistrySecretValues> = {
+    httpSecret: credentials.httpSecret,
+    htpasswd: credentials.htpasswd,
+    s3AccessKey: pulumi.secret(s.storage.s3?.accessKey ?? ""),
+    s3SecretKey: pulumi.secret(s.storage.s3?.secretKey ?? ""),
+    proxyPassword: pulumi.secret(s.proxy?.password ?? ""),
+    gcsKeyJson: pulumi.secret(s.storage.gcs?.keyJson ?? ""),
+  };
+  const values: RegistrySecretValues = { httpSecret: all.httpSecret };
+  for (const n of secretValueNames(s)) values[n] = all[n];
+  return values;
+}

@@ -1,0 +1,57 @@
+/**
+ * What every backend component hands back to the program: the values behind the
+ * stack outputs, and the files it generates (for `render` and reviewers).
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+export const BACKENDS = ["kubernetes", "vm", "gcp", "docker"] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+export interface RegistryEndpoint {
+  /** Image prefix: host[:port][/path], no scheme, no trailing slash. */
+  registry: pulumi.Output<string>;
+  username: pulumi.Output<string>;
+  /** Always a Pulumi secret (empty where the backend has no password). */
+  password: pulumi.Output<string>;
+  /** PEM of the CA to trust, or "" when the certificate is publicly trusted or there is no TLS. */
+  caCert: pulumi.Output<string>;
+  /** Backend-specific outputs, UPPER_SNAKE, e.g. GCP_WORKLOAD_IDENTITY_PROVIDER. */
+  extra?: Record<string, pulumi.Output<string>>;
+}
+
+/**
+ * A generated file, at a path relative to render's `files/` folder. `text` is the
+ * file as deployed (a secret text is redacted whole by render); `yamlDocuments` is a
+ * multi-document YAML file whose values may be Outputs, redacted one by one.
+ */
+export type GeneratedFile =
+  { path: string; text: pulumi.Input<string> } | { path: string; yamlDocuments: unknown[] };
+
+/** The face every backend component shows the program. */
+export interface RegistryBackend {
+  readonly endpoint: RegistryEndpoint;
+  readonly files: GeneratedFile[];
+}
+
+/** The stack outputs, as CI reads them with `pulumi stack output --shell`. */
+export function stackOutputs(
+  backend: BackendName,
+  endpoint: RegistryEndpoint,
+): Record<string, pulumi.Output<string>> {
+  return {
+    REGISTRY: endpoint.registry,
+    REGISTRY_BACKEND: pulumi.output(backend),
+    REGISTRY_USERNAME: endpoint.username,
+    REGISTRY_PASSWORD: pulumi.secret(endpoint.password),
+    REGISTRY_CA_CERT: endpoint.caCert,
+    ...endpoint.extra,
+  };
+}
+
+/**
+ * Stands for a value that only a real deployment knows (an allocated port, an IP
+ * address). The render mocks return it; components never invent one.
+ */
+export function afterDeploy(what: string): string {
+  return `<known after deploy: ${what}>`;
+}

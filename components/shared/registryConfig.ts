@@ -1,0 +1,126 @@
+/**
+ * The registry's config.yml, one renderer for every self-hosted backend (Kubernetes,
+ * VM, Docker). Secrets never go in this file: they reach the registry as
+ * REGISTRY_* environment variables (see registrySecretEnv), so the file itself can be
+ * shown in a pull-request diff.
+ */
+import { stringify } from "yaml";
+
+export type StorageSpec =
+  | { driver: "filesystem"; rootDirectory: string }
+  | {
+      driver: "s3";
+      bucket: string;
+      region: string;
+      regionEndpoint?: string;
+      rootDirectory?: string;
+      encrypt: boolean;
+      forcePathStyle?: boolean;
+    }
+  | { driver: "gcs"; bucket: string; rootDirectory?: string; keyfile?: string };
+
+export interface RegistryConfigSpec {
+  /** Where the registry listens, e.g. ":5000" or "127.0.0.1:5000". */
+  listenAddress: string;
+  storage: StorageSpec;
+  /** Allow deleting manifests and blobs through the API (needed before garbage collection). */
+  deleteEnabled: boolean;
+  /** Turn on the registry's own htpasswd auth, reading this file. */
+  htpasswdPath?: string;
+  /** Pull-through cache of another registry (its password comes by environment). */
+  proxy?: { remoteUrl: string; username?: string; ttl?: string };
+  /** The registry's own TLS listener (used where nothing terminates TLS in front). */
+  tls?: { certificate: string; key: string };
+  /** Maintenance mode: refuse writes, e.g. while garbage collection runs. */
+  readOnly?: boolean;
+  /** Answer with relative Location headers (behind a TLS proxy with a different host:port). */
+  relativeUrls?: boolean;
+  /** Debug and Prometheus metrics listener, e.g. ":5001". */
+  debugAddress?: string;
+  logLevel: "error" | "warn" | "info" | "debug";
+}
+
+/** The environment variables that carry secrets into the registry (values come from a secret store). */
+export const registrySecretEnv = {
+  httpSecret: "REGISTRY_HTTP_SECRET",
+  s3AccessKey: "REGISTRY_STORAGE_S3_ACCESSKEY",
+  s3SecretKey: "REGISTRY_STORAGE_S3_SECRETKEY",
+  proxyPassword: "REGISTRY_PROXY_PASSWORD",
+} as const;
+
+/** Where the registry image reads its config: v3 images moved it. */
+export function registryConfigPath(image: string): string {
+  const tag = /:([^/@:]+)(@sha256:[a-f0-9]+)?$/.exec(image)?.[1] ?? "";
+  const major = Number(/^v?(\d+)/.exec(tag)?.[1] ?? "2");
+  return major >= 3 ? "/etc/distribution/config.yml" : "/etc/docker/registry/config.yml";
+}
+
+export function registryConfigObject(spec: RegistryConfigSpec): Record<string, unknown> {
+  const storage: Record<string, unknown> = {
+    delete: { enabled: spec.deleteEnabled },
+    ...(spec.readOnly ? { maintenance: { readonly: { enabled: true } } } : {}),
+  };
+  switch (spec.storage.driver) {
+    case "filesystem":
+      storage.filesystem = { rootdirectory: spec.storage.rootDirectory };
+      break;
+    case "s3": {
+      const s = spec.storage;
+      storage.s3 = {
+        bucket: s.bucket,
+        region: s.region,
+        encrypt: s.encrypt,
+        secure: true,
+        ...(s.regionEndpoint ? { regionendpoint: s.regionEndpoint } : {}),
+        ...(s.rootDirectory ? { rootdirectory: s.rootDirectory } : {}),
+        ...(s.forcePathStyle !== undefined ? { forcepathstyle: s.forcePathStyle } : {}),
+      };
+      break;
+    }
+    case "gcs": {
+      const s = spec.storage;
+      storage.gcs = {
+        bucket: s.bucket,
+        ...(s.rootDirectory ? { rootdirectory: s.rootDirectory } : {}),
+        ...(s.keyfile ? { keyfile: s.keyfile } : {}),
+      };
+      break;
+    }
+  }
+  // The in-memory blob-descriptor cache: fast, and rebuilt on restart (see GC notes).
+  storage.cache = { blobdescriptor: "inmemory" };
+
+  const http: Record<string, unknown> = {
+    addr: spec.listenAddress,
+    headers: { "X-Content-Type-Options": ["nosniff"] },
+    ...(spec.relativeUrls ? { relativeurls: true } : {}),
+    ...(spec.tls ? { tls: { certificate: spec.tls.certificate, key: spec.tls.key } } : {}),
+    ...(spec.debugAddress
+      ? { debug: { addr: spec.debugAddress, prometheus: { enabled: true, path: "/metrics" } } }
+      : {}),
+  };
+
+  return {
+    version: 0.1,
+    log: { level: spec.logLevel, fields: { service: "registry" } },
+    storage,
+    http,
+    ...(spec.htpasswdPath
+      ? { auth: { htpasswd: { realm: "Registry", path: spec.htpasswdPath } } }
+      : {}),
+    health: { storagedriver: { enabled: true, interval: "10s", threshold: 3 } },
+    ...(spec.proxy
+      ? {
+          proxy: {
+            remoteurl: spec.proxy.remoteUrl,
+            ...(spec.proxy.username ? { username: spec.proxy.username } : {}),
+            ...(spec.proxy.ttl ? { ttl: spec.proxy.ttl } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+export function renderRegistryConfig(spec: RegistryConfigSpec): string {
+  return stringify(registryConfigObject(spec));
+}

@@ -1,0 +1,99 @@
+/**
+ * Settings every self-hosted backend (Kubernetes, VM, Docker) shares: which registry
+ * image, its auth, its storage and the optional pull-through cache. Each backend's
+ * own schema spreads these fields into its object.
+ */
+import { z } from "zod";
+import {
+  bool,
+  oneOf,
+  password,
+  pattern,
+  pinnedImage,
+  secret,
+  text,
+  username,
+} from "../../config/fields";
+
+export const DEFAULT_REGISTRY_IMAGE = "registry:2.8.3";
+
+const url = (what: string) =>
+  pattern(/^https:\/\/[^\s/]+(\/[^\s]*)?$/, `an https:// URL of ${what}`);
+
+export const authSettings = z
+  .strictObject({
+    /** The registry's own htpasswd auth. Off only where the registry is reachable by this machine alone. */
+    enabled: bool().default(true),
+    username: username().default("ci"),
+    /** The CI user's password; generated (32 characters) when not set. */
+    password: password().optional(),
+  })
+  .prefault({});
+
+const s3Settings = z.strictObject({
+  bucket: text("an S3 bucket name"),
+  region: text("an S3 region such as us-east-1"),
+  regionEndpoint: url("an S3-compatible endpoint").optional(),
+  rootDirectory: text("a path inside the bucket").optional(),
+  encrypt: bool().default(true),
+  forcePathStyle: bool().optional(),
+  accessKey: secret(text("an access key id")).optional(),
+  secretKey: secret(text("a secret access key")).optional(),
+});
+
+const gcsSettings = z.strictObject({
+  bucket: text("a GCS bucket name"),
+  rootDirectory: text("a path inside the bucket").optional(),
+  /** A service-account JSON key; leave unset to use the node's or workload's identity. */
+  keyJson: secret(text("a service-account JSON key")).optional(),
+});
+
+export const storageSettings = z
+  .strictObject({
+    driver: oneOf(["filesystem", "s3", "gcs"]).default("filesystem"),
+    /** Deleting through the API: garbage collection needs it. */
+    deleteEnabled: bool().default(true),
+    s3: s3Settings.optional(),
+    gcs: gcsSettings.optional(),
+  })
+  .prefault({})
+  .superRefine((s, ctx) => {
+    for (const driver of ["s3", "gcs"] as const) {
+      if (s.driver === driver && !s[driver])
+        ctx.addIssue({
+          code: "custom",
+          path: [driver],
+          message: `is required when driver is ${driver}`,
+          input: undefined,
+        });
+      if (s.driver !== driver && s[driver])
+        ctx.addIssue({
+          code: "custom",
+          path: [driver],
+          message: `is only read when driver is ${driver} (driver is ${s.driver})`,
+          input: s[driver],
+        });
+    }
+  });
+
+export const proxySettings = z.strictObject({
+  /** The upstream registry to cache, e.g. https://registry-1.docker.io. */
+  remoteUrl: url("the upstream registry"),
+  username: text("a user name").optional(),
+  password: secret(text("a password")).optional(),
+  /** How long cached content is kept, e.g. 168h. */
+  ttl: pattern(/^[0-9]+(h|m|s)$/, "a duration such as 168h").optional(),
+});
+
+export const selfHostedSettings = {
+  /** The CNCF distribution image, pinned. v3 images read their config from a different path. */
+  image: pinnedImage().default(DEFAULT_REGISTRY_IMAGE),
+  auth: authSettings,
+  storage: storageSettings,
+  proxy: proxySettings.optional(),
+  logLevel: oneOf(["error", "warn", "info", "debug"]).default("info"),
+};
+
+export type AuthSettings = z.output<typeof authSettings>;
+export type StorageSettings = z.output<typeof storageSettings>;
+export type ProxySettings = z.output<typeof proxySettings>;

@@ -1,0 +1,137 @@
+/**
+ * Zod building blocks for the stack configuration. Each one carries the phrase that
+ * completes "registry:<key> ..." in an error line, so every rule reads the same way:
+ *   registry:kubernetes.nodePort must be an integer from 30000 to 32767 (got 80)
+ */
+import * as net from "node:net";
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+
+/**
+ * What `render` puts in place of a `secure:` value it cannot decrypt offline. Secret
+ * fields accept it whatever their format rules, so a stack file with encrypted
+ * values still renders.
+ */
+export const OFFLINE_SECRET = "[secure value: not decrypted offline]";
+
+export function integer(min: number, max: number) {
+  const error = `must be an integer from ${min} to ${max}`;
+  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+}
+
+export const port = () => integer(1, 65535);
+
+export const bool = () => z.boolean({ error: "must be true or false" });
+
+export function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values, { error: `must be one of ${values.join(", ")}` });
+}
+
+export function text(what = "a non-empty string") {
+  return z.string({ error: `must be ${what}` }).min(1, { error: `must be ${what}` });
+}
+
+export function pattern(re: RegExp, what: string) {
+  return z.string({ error: `must be ${what}` }).regex(re, { error: `must be ${what}` });
+}
+
+const LABEL = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?";
+/** A DNS name (RFC 1123, lower case). */
+export const DNS_NAME = new RegExp(`^(?=.{1,253}$)${LABEL}(\\.${LABEL})*$`);
+
+export const dnsName = () => pattern(DNS_NAME, "a DNS name such as registry.example.com");
+
+export const ipAddress = () =>
+  z.string({ error: "must be an IP address" }).refine((v) => net.isIP(v) !== 0, {
+    error: "must be an IP address",
+  });
+
+/** A host as clients will dial it: a DNS name or an IP address. */
+export const host = () =>
+  z
+    .string({ error: "must be a DNS name or an IP address" })
+    .refine((v) => net.isIP(v) !== 0 || DNS_NAME.test(v), {
+      error: "must be a DNS name or an IP address",
+    });
+
+export const cidr = () =>
+  z.string({ error: "must be a CIDR block such as 203.0.113.0/24" }).refine(isCidr, {
+    error: "must be a CIDR block such as 203.0.113.0/24",
+  });
+
+export function isCidr(v: string): boolean {
+  const m = /^([^/]+)\/(\d{1,3})$/.exec(v);
+  if (!m) return false;
+  const family = net.isIP(m[1]);
+  const bits = Number(m[2]);
+  return (family === 4 && bits <= 32) || (family === 6 && bits <= 128);
+}
+
+/** A Kubernetes resource quantity such as 10Gi, 500m or 1. */
+export const quantity = (example = "10Gi") =>
+  pattern(
+    /^([0-9]+(\.[0-9]+)?)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/,
+    `a Kubernetes quantity such as ${example}`,
+  );
+
+/** An image reference pinned to a tag or digest: never an implicit :latest. */
+export const pinnedImage = () =>
+  pattern(
+    /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/,
+    "an image reference pinned to a tag or digest, such as registry:2.8.3",
+  ).refine((v) => /:[A-Za-z0-9_][A-Za-z0-9_.-]*$|@sha256:/.test(v.replace(/^[^/]*:[0-9]+\//, "")), {
+    error: "must be an image reference pinned to a tag or digest, such as registry:2.8.3",
+  });
+
+/** A PEM block of the given kind, e.g. "CERTIFICATE" or "PRIVATE KEY". */
+export const pem = (kind: string) =>
+  pattern(
+    new RegExp(`-----BEGIN [A-Z ]*${kind}-----[\\s\\S]+-----END [A-Z ]*${kind}-----`),
+    `a PEM ${kind.toLowerCase()}`,
+  );
+
+/** Stands in an error line for a secret's value, which is never printed. */
+export const HIDDEN = "[secret]";
+
+/**
+ * A secret given in config: validated as plain text, then held as a Pulumi secret
+ * from here on. Its value never appears in an error line. The offline placeholder
+ * passes any rule.
+ */
+export function secret(rule: z.ZodType<string>) {
+  return z
+    .unknown()
+    .superRefine((v, ctx) => {
+      if (v === OFFLINE_SECRET) return;
+      if (v === undefined) {
+        ctx.addIssue({ code: "custom", message: "is required", input: undefined });
+        return;
+      }
+      const r = rule.safeParse(v);
+      if (!r.success)
+        ctx.addIssue({ code: "custom", message: r.error.issues[0].message, input: HIDDEN });
+    })
+    .transform((v) => pulumi.secret(v as string));
+}
+
+/** A password given in config: at least 16 characters, no whitespace or colon (htpasswd). */
+export const password = () =>
+  secret(pattern(/^[^\s:]{16,128}$/, "at least 16 characters, with no spaces or colons"));
+
+/** An htpasswd user name. */
+export const username = () =>
+  pattern(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "a user name of letters, digits, '.', '_' or '-'");
+
+/** Labels as GCP and Kubernetes both accept them. */
+export const labels = () =>
+  z.record(
+    pattern(/^[a-z][a-z0-9_-]{0,62}$/, "a label key of lower-case letters, digits, '_' or '-'"),
+    pattern(/^[a-z0-9_-]{0,63}$/, "a label value of lower-case letters, digits, '_' or '-'"),
+    {
+      // zod reports a bad key with the record's own error: say what a key must be.
+      error: (issue) =>
+        issue.code === "invalid_key"
+          ? "must be a label key of lower-case letters, digits, '_' or '-'"
+          : "must be a map of label keys to values",
+    },
+  );

@@ -1,0 +1,38 @@
+/**
+ * The program, as one function: stack config → validated model → the chosen
+ * backend's component → stack outputs. `index.ts` (for `pulumi up`) and `render`
+ * (offline, under mocks) both call it, so there is one description of the stack.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { ConfigError } from "./config/errors";
+import {
+  readBackendName,
+  readBackendSettings,
+  type ConfigReader,
+  readPulumiConfig,
+} from "./config/load";
+import { backends } from "./components/backends";
+import { stackOutputs, type BackendName, type GeneratedFile } from "./components/shared/contract";
+
+export interface RegistryProgram {
+  backend: BackendName;
+  outputs: Record<string, pulumi.Output<string>>;
+  files: GeneratedFile[];
+}
+
+export function deployRegistry(read: ConfigReader = readPulumiConfig): RegistryProgram {
+  const backend = readBackendName(read);
+  const definition = backends[backend];
+  if (definition === "not built yet")
+    throw new ConfigError([
+      `registry:backend ${backend} is not built yet in this version (built: ${Object.entries(
+        backends,
+      )
+        .filter(([, d]) => d !== "not built yet")
+        .map(([n]) => n)
+        .join(", ")})`,
+    ]);
+  const settings = readBackendSettings(backend, definition.settings, read);
+  const component = definition.create("registry", settings);
+  return { backend, outputs: stackOutputs(backend, component.endpoint), files: component.files };
+}
