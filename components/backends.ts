@@ -6,6 +6,8 @@ import type { z } from "zod";
 import type { BackendName, RegistryBackend } from "./shared/contract";
 import { kubernetesSettings } from "./kubernetes/settings";
 import { KubernetesRegistry } from "./kubernetes/registry";
+import { gcpSettings } from "./gcp/settings";
+import { GcpRegistry } from "./gcp/registry";
 
 export interface BackendDefinition<S extends z.ZodType = z.ZodType> {
   settings: S;
@@ -22,6 +24,9 @@ export const backends: Record<BackendName, BackendDefinition | "not built yet"> 
     create: (name, settings) => new KubernetesRegistry(name, { settings }),
   }),
   vm: "not built yet",
-  gcp: "not built yet",
+  gcp: define({
+    settings: gcpSettings,
+    create: (name, settings) => new GcpRegistry(name, { settings }),
+  }),
   docker: "not built yet",
 };

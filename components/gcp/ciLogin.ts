@@ -1,0 +1,66 @@
+/**
+ * `gcp/github-actions-login.yml`: the GitHub Actions steps that log in to this
+ * repository, for the credential mode the stack uses. It holds no secret: in key
+ * mode the key is read from a repository secret; in workloadIdentity mode there is
+ * no key, only the provider's resource name and the account's email.
+ */
+export type CiLoginSpec =
+  | { mode: "key"; host: string; registry: string }
+  | {
+      mode: "workloadIdentity";
+      host: string;
+      registry: string;
+      workloadIdentityProvider: string;
+      serviceAccount: string;
+    };
+
+export function renderGithubActionsLogin(spec: CiLoginSpec): string {
+  const push = [
+    `      - run: |`,
+    `          docker build -t ${spec.registry}/app:\${GITHUB_SHA::12} .`,
+    `          docker push ${spec.registry}/app:\${GITHUB_SHA::12}`,
+  ];
+  if (spec.mode === "key")
+    return [
+      `# Key mode: store the stack output REGISTRY_PASSWORD (base64 JSON key, one line) as the`,
+      `# repository secret REGISTRY_PASSWORD: pulumi stack output REGISTRY_PASSWORD --show-secrets`,
+      `# Re-store it after every key rotation: the old key stops working at once.`,
+      `jobs:`,
+      `  push:`,
+      `    runs-on: ubuntu-latest`,
+      `    steps:`,
+      `      - uses: actions/checkout@v4`,
+      `      - uses: docker/login-action@v3`,
+      `        with:`,
+      `          registry: ${spec.host}`,
+      `          username: _json_key_base64`,
+      `          password: \${{ secrets.REGISTRY_PASSWORD }}`,
+      ...push,
+      ``,
+    ].join("\n");
+  return [
+    `# Workload Identity mode: no key. The workflow's OIDC token is exchanged for a`,
+    `# short-lived access token of the CI service account.`,
+    `jobs:`,
+    `  push:`,
+    `    runs-on: ubuntu-latest`,
+    `    permissions:`,
+    `      contents: read`,
+    `      id-token: write`,
+    `    steps:`,
+    `      - uses: actions/checkout@v4`,
+    `      - id: auth`,
+    `        uses: google-github-actions/auth@v2`,
+    `        with:`,
+    `          workload_identity_provider: ${JSON.stringify(spec.workloadIdentityProvider)}`,
+    `          service_account: ${JSON.stringify(spec.serviceAccount)}`,
+    `          token_format: access_token`,
+    `      - uses: docker/login-action@v3`,
+    `        with:`,
+    `          registry: ${spec.host}`,
+    `          username: oauth2accesstoken`,
+    `          password: \${{ steps.auth.outputs.access_token }}`,
+    ...push,
+    ``,
+  ].join("\n");
+}

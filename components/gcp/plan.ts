@@ -1,0 +1,97 @@
+/**
+ * Pure helpers for the GCP backend: plain settings in, the values the component feeds
+ * its resources out. Everything here is known before deploy (REGISTRY included), so
+ * `pulumi preview` shows it and tests call it directly.
+ */
+import type { GcpSettings } from "./settings";
+
+const SECONDS_PER_DAY = 86_400;
+
+/** Where images go: the host `docker login` needs and the image prefix (REGISTRY). */
+export function registryAddress(
+  s: Pick<GcpSettings, "project" | "location" | "repositoryId" | "gcrDomain">,
+): {
+  host: string;
+  registry: string;
+} {
+  if (s.gcrDomain) return { host: s.gcrDomain, registry: `${s.gcrDomain}/${s.project}` };
+  const host = `${s.location}-docker.pkg.dev`;
+  return { host, registry: `${host}/${s.project}/${s.repositoryId}` };
+}
+
+/** Artifact Registry durations are seconds with an "s" suffix. */
+export function daysAsDuration(days: number): string {
+  return `${days * SECONDS_PER_DAY}s`;
+}
+
+export interface CleanupPolicy {
+  id: string;
+  action: "DELETE" | "KEEP";
+  condition?: { tagState: "UNTAGGED"; olderThan: string };
+  mostRecentVersions?: { keepCount: number };
+}
+
+/**
+ * Delete untagged versions after N days, but keep the N most recent versions of each
+ * image (KEEP wins over DELETE, so a just-replaced `latest` stays for rollbacks).
+ * Tagged versions are never deleted by these rules.
+ */
+export function cleanupPolicies(c: GcpSettings["cleanup"]): CleanupPolicy[] {
+  if (!c.enabled) return [];
+  return [
+    {
+      id: "delete-untagged",
+      action: "DELETE",
+      condition: { tagState: "UNTAGGED", olderThan: daysAsDuration(c.deleteUntaggedAfterDays) },
+    },
+    {
+      id: "keep-recent-versions",
+      action: "KEEP",
+      mostRecentVersions: { keepCount: c.keepRecentVersions },
+    },
+  ];
+}
+
+export const GITHUB_OIDC_ISSUER = "https://token.actions.githubusercontent.com";
+
+/** Claims of GitHub's OIDC token kept as attributes (the condition and the binding read them). */
+export const GITHUB_ATTRIBUTE_MAPPING: Record<string, string> = {
+  "google.subject": "assertion.sub",
+  "attribute.repository": "assertion.repository",
+  "attribute.repository_owner": "assertion.repository_owner",
+  "attribute.ref": "assertion.ref",
+  "attribute.actor": "assertion.actor",
+};
+
+/**
+ * Only tokens from this repository (and branch, if given) are accepted by the provider
+ * at all. Settings validation keeps quotes and backslashes out of both values.
+ */
+export function githubAttributeCondition(repository: string, branch?: string): string {
+  const rules = [`assertion.repository == "${repository}"`];
+  if (branch) rules.push(`assertion.ref == "refs/heads/${branch}"`);
+  return rules.join(" && ");
+}
+
+/** The principalSet of every workflow run of one repository, in a pool given by its resource name. */
+export function repositoryPrincipalSet(poolName: string, repository: string): string {
+  return `principalSet://iam.googleapis.com/${poolName}/attribute.repository/${repository}`;
+}
+
+/**
+ * The key's rotation keeper: the first day (UTC) of the N-day window `now` falls in.
+ * It changes once per window, so the first `pulumi up` of a new window replaces the key.
+ */
+export function keyRotationWindow(now: Date, days: number): string {
+  const windowMs = days * SECONDS_PER_DAY * 1000;
+  return new Date(Math.floor(now.getTime() / windowMs) * windowMs).toISOString().slice(0, 10);
+}
+
+/** A resource-name-safe form of an IAM member, stable when the readers list is reordered. */
+export function memberSlug(member: string): string {
+  return member
+    .replace(/^[a-zA-Z]+:(\/\/)?/, (p) => p.replace(/[:/]+$/, "").toLowerCase() + "-")
+    .replace(/@/g, "-at-")
+    .replace(/[^a-zA-Z0-9.-]+/g, "-")
+    .replace(/-+$/, "");
+}
