@@ -8,6 +8,8 @@ import { kubernetesSettings } from "./kubernetes/settings";
 import { KubernetesRegistry } from "./kubernetes/registry";
 import { gcpSettings } from "./gcp/settings";
 import { GcpRegistry } from "./gcp/registry";
+import { vmSettings } from "./vm/settings";
+import { VmRegistry } from "./vm/registry";
 
 export interface BackendDefinition<S extends z.ZodType = z.ZodType> {
   settings: S;
@@ -23,7 +25,10 @@ export const backends: Record<BackendName, BackendDefinition | "not built yet"> 
     settings: kubernetesSettings,
     create: (name, settings) => new KubernetesRegistry(name, { settings }),
   }),
-  vm: "not built yet",
+  vm: define({
+    settings: vmSettings,
+    create: (name, settings) => new VmRegistry(name, { settings }),
+  }),
   gcp: define({
     settings: gcpSettings,
     create: (name, settings) => new GcpRegistry(name, { settings }),

@@ -1,0 +1,150 @@
+/**
+ * The Compose stack on the host: the registry (pinned) behind nginx (pinned), each
+ * with a healthcheck, a restart policy and capped logs. Every file the stack reads is
+ * mounted from a path relative to the compose file, so the bundle directory is the
+ * whole deployment. Secrets reach the registry through an env_file of their own.
+ */
+import { stringify } from "yaml";
+
+/** The bundle's files, relative to the compose file (and to render's files/vm/). */
+export const BUNDLE = {
+  compose: "docker-compose.yml",
+  registryConfig: "config.yml",
+  htpasswd: "htpasswd",
+  env: "registry.env",
+  nginxConfig: "nginx.conf",
+  certificate: "certs/server.crt",
+  key: "certs/server.key",
+  gcsKey: "gcs-key.json",
+} as const;
+
+/** Where things live inside the containers. */
+export const IN_CONTAINER = {
+  registryListen: ":5000",
+  registryUpstream: "registry:5000",
+  htpasswd: "/auth/htpasswd",
+  data: "/var/lib/registry",
+  gcsKey: "/etc/registry/gcs-key.json",
+  nginxConfig: "/etc/nginx/nginx.conf",
+  certificate: "/etc/nginx/certs/server.crt",
+  key: "/etc/nginx/certs/server.key",
+  httpsPort: 443,
+  httpPort: 80,
+  nginxHealth: "127.0.0.1:8080",
+} as const;
+
+/** The Compose project name: commands pass it explicitly, whatever the directory is called. */
+export const COMPOSE_PROJECT = "registry";
+
+export type RegistryData =
+  /** A named volume: `docker compose down` keeps it, `down --volumes` deletes it. */
+  | { kind: "volume"; name: string }
+  /** A host directory, e.g. where the VM's data disk is mounted. */
+  | { kind: "hostPath"; path: string }
+  /** Object storage (s3, gcs): nothing on the host. */
+  | { kind: "none" };
+
+export interface ComposeFileOptions {
+  registryImage: string;
+  /** Where the image reads config.yml (registryConfigPath: v2 and v3 differ). */
+  registryConfigPath: string;
+  nginxImage: string;
+  /** Host port published to nginx's 443. */
+  httpsPort: number;
+  /** Host port published to nginx's 80 (redirect to HTTPS); nothing published when unset. */
+  httpRedirectPort?: number;
+  data: RegistryData;
+  /** Mount the htpasswd file (auth on). */
+  htpasswd: boolean;
+  /** Mount a GCS service-account key. */
+  gcsKey: boolean;
+}
+
+/** Capped logs (a fresh object per service: a shared one would print as a YAML anchor). */
+const logging = () => ({ driver: "json-file", options: { "max-size": "10m", "max-file": "5" } });
+
+export function composeObject(o: ComposeFileOptions): Record<string, unknown> {
+  const ro = (file: string, target: string) => `./${file}:${target}:ro`;
+  const registryVolumes = [ro(BUNDLE.registryConfig, o.registryConfigPath)];
+  if (o.htpasswd) registryVolumes.push(ro(BUNDLE.htpasswd, IN_CONTAINER.htpasswd));
+  if (o.gcsKey) registryVolumes.push(ro(BUNDLE.gcsKey, IN_CONTAINER.gcsKey));
+  if (o.data.kind === "volume") registryVolumes.push(`${o.data.name}:${IN_CONTAINER.data}`);
+  if (o.data.kind === "hostPath") registryVolumes.push(`${o.data.path}:${IN_CONTAINER.data}`);
+
+  const ports = [`${o.httpsPort}:${IN_CONTAINER.httpsPort}`];
+  if (o.httpRedirectPort !== undefined)
+    ports.push(`${o.httpRedirectPort}:${IN_CONTAINER.httpPort}`);
+
+  return {
+    services: {
+      registry: {
+        image: o.registryImage,
+        restart: "unless-stopped",
+        env_file: [BUNDLE.env],
+        volumes: registryVolumes,
+        // Only nginx is published; the registry is reached on the compose network.
+        expose: ["5000"],
+        healthcheck: {
+          // GET / answers 200 whether or not auth is on.
+          test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:5000/"],
+          interval: "15s",
+          timeout: "5s",
+          retries: 3,
+          start_period: "10s",
+        },
+        logging: logging(),
+      },
+      nginx: {
+        image: o.nginxImage,
+        restart: "unless-stopped",
+        depends_on: { registry: { condition: "service_healthy" } },
+        ports,
+        volumes: [
+          ro(BUNDLE.nginxConfig, IN_CONTAINER.nginxConfig),
+          ro(BUNDLE.certificate, IN_CONTAINER.certificate),
+          ro(BUNDLE.key, IN_CONTAINER.key),
+        ],
+        healthcheck: {
+          test: [
+            "CMD",
+            "wget",
+            "-q",
+            "-O",
+            "/dev/null",
+            `http://${IN_CONTAINER.nginxHealth}/healthz`,
+          ],
+          interval: "15s",
+          timeout: "5s",
+          retries: 3,
+          start_period: "5s",
+        },
+        logging: logging(),
+      },
+    },
+    ...(o.data.kind === "volume" ? { volumes: { [o.data.name]: {} } } : {}),
+  };
+}
+
+export function renderComposeFile(o: ComposeFileOptions): string {
+  return `# Generated: the registry behind nginx (TLS). Deploy with: docker compose -p ${COMPOSE_PROJECT} up -d\n${stringify(
+    composeObject(o),
+    { lineWidth: 0 },
+  )}`;
+}
+
+/**
+ * An env_file: NAME=value lines. Values that Compose v2 would interpolate or split
+ * ($, quotes, spaces, #) are single-quoted, which Compose reads literally.
+ */
+export function renderEnvFile(env: Record<string, string>): string {
+  return Object.entries(env)
+    .map(([name, value]) => {
+      if (!/^[A-Z_][A-Z0-9_]*$/.test(name)) throw new Error(`env_file: bad variable name ${name}`);
+      if (/[\n\r]/.test(value)) throw new Error(`env_file: ${name} must be one line`);
+      if (/^[A-Za-z0-9._/+=:@,-]*$/.test(value)) return `${name}=${value}\n`;
+      if (value.includes("'"))
+        throw new Error(`env_file: ${name} cannot hold both special characters and "'"`);
+      return `${name}='${value}'\n`;
+    })
+    .join("");
+}

@@ -1,0 +1,168 @@
+/**
+ * nginx terminating TLS in front of a registry: a whole nginx.conf, built on
+ * distribution's nginx recipe (REFERENCE.md section 5). nginx checks no password:
+ * the registry does its own htpasswd auth, so the bcrypt support of nginx's libc
+ * does not matter. Plain values in, text out: the VM and Docker backends use it,
+ * and tests map every path and port through these options.
+ */
+
+export interface NginxConfigOptions {
+  /** The registry as nginx reaches it, host:port (e.g. "registry:5000" on a compose network). */
+  upstream: string;
+  /** The TLS port nginx listens on. */
+  listenPort: number;
+  /** Bind address for the listeners; all interfaces when unset. */
+  listenAddress?: string;
+  /** The name clients use; when unset the server answers any name. */
+  serverName?: string;
+  /** The HTTPS port clients dial, for the redirect (default: listenPort). */
+  publicHttpsPort?: number;
+  certificatePath: string;
+  keyPath: string;
+  /** Plain-HTTP port that redirects to HTTPS; no plain-HTTP listener when unset. */
+  httpRedirectPort?: number;
+  /** A plain-HTTP "/healthz" listener (host:port) for container healthchecks. */
+  healthListen?: string;
+  /** Strict-Transport-Security max-age, in seconds. */
+  hstsMaxAgeSeconds?: number;
+  /** Idle keep-alive connections nginx holds open to the registry. */
+  upstreamKeepalive?: number;
+  /** The user worker processes run as (e.g. "nginx" in the official image); nginx's default when unset. */
+  user?: string;
+  pidPath: string;
+  errorLogPath: string;
+  accessLogPath: string;
+  /** Where request bodies and proxied responses spill to disk (client_body_temp_path, proxy_temp_path). */
+  tempDir?: string;
+  workerProcesses?: number | "auto";
+}
+
+/** Mozilla's "intermediate" TLS 1.2 ciphers (TLS 1.3 suites are not configurable here). */
+const TLS12_CIPHERS = [
+  "ECDHE-ECDSA-AES128-GCM-SHA256",
+  "ECDHE-RSA-AES128-GCM-SHA256",
+  "ECDHE-ECDSA-AES256-GCM-SHA384",
+  "ECDHE-RSA-AES256-GCM-SHA384",
+  "ECDHE-ECDSA-CHACHA20-POLY1305",
+  "ECDHE-RSA-CHACHA20-POLY1305",
+].join(":");
+
+export function renderNginxConfig(o: NginxConfigOptions): string {
+  for (const [what, value] of [
+    ["listenPort", o.listenPort],
+    ["httpRedirectPort", o.httpRedirectPort],
+    ["publicHttpsPort", o.publicHttpsPort],
+  ] as const)
+    if (value !== undefined && !(Number.isInteger(value) && value >= 1 && value <= 65535))
+      throw new Error(`nginx ${what} must be a port number (got ${value})`);
+  for (const [what, value] of Object.entries(o))
+    if (typeof value === "string" && /[\s;{}"'$]/.test(value))
+      throw new Error(
+        `nginx ${what} must not contain spaces, quotes, braces, ';' or '$' (got ${JSON.stringify(value)})`,
+      );
+
+  const listen = (port: number, extra = "") =>
+    `listen ${o.listenAddress ? `${o.listenAddress}:` : ""}${port}${extra};`;
+  const serverName = o.serverName ?? "_";
+  const publicPort = o.publicHttpsPort ?? o.listenPort;
+  const httpsAuthority = publicPort === 443 ? "$host" : `$host:${publicPort}`;
+
+  const lines: string[] = [
+    "# Generated: nginx terminating TLS in front of the registry (the registry checks passwords).",
+    ...(o.user ? [`user ${o.user};`] : []),
+    `worker_processes ${o.workerProcesses ?? "auto"};`,
+    `pid ${o.pidPath};`,
+    `error_log ${o.errorLogPath} warn;`,
+    "",
+    "events {",
+    "  worker_connections 1024;",
+    "}",
+    "",
+    "http {",
+    "  default_type application/octet-stream;",
+    "  server_tokens off;",
+    "  sendfile on;",
+    "  tcp_nodelay on;",
+    `  access_log ${o.accessLogPath};`,
+    ...(o.tempDir
+      ? [
+          `  client_body_temp_path ${o.tempDir}/client_body;`,
+          `  proxy_temp_path ${o.tempDir}/proxy;`,
+        ]
+      : []),
+    "",
+    "  # Clients need this header on every /v2/ answer, 4xx included; the registry sets it",
+    "  # on most, nginx adds it where the registry's answer has none.",
+    "  map $upstream_http_docker_distribution_api_version $docker_distribution_api_version {",
+    "    '' 'registry/2.0';",
+    "  }",
+    "",
+    "  upstream registry {",
+    `    server ${o.upstream};`,
+    `    keepalive ${o.upstreamKeepalive ?? 16};`,
+    "  }",
+    "",
+    "  server {",
+    `    ${listen(o.listenPort, " ssl")}`,
+    `    server_name ${serverName};`,
+    "",
+    `    ssl_certificate ${o.certificatePath};`,
+    `    ssl_certificate_key ${o.keyPath};`,
+    "    ssl_protocols TLSv1.2 TLSv1.3;",
+    `    ssl_ciphers ${TLS12_CIPHERS};`,
+    "    ssl_prefer_server_ciphers off;",
+    "    ssl_session_cache shared:TLS:10m;",
+    "    ssl_session_timeout 1d;",
+    "    ssl_session_tickets off;",
+    "",
+    "    # Layers are any size (else 413 over 1 MiB) and may come chunked (else 411).",
+    "    client_max_body_size 0;",
+    "    chunked_transfer_encoding on;",
+    "",
+    "    add_header Docker-Distribution-Api-Version $docker_distribution_api_version always;",
+    `    add_header Strict-Transport-Security "max-age=${o.hstsMaxAgeSeconds ?? 63072000}" always;`,
+    "",
+    "    location / {",
+    "      proxy_pass http://registry;",
+    "      # Host and scheme as the client sent them, or the registry's redirects point at",
+    "      # internal names or plain http.",
+    "      proxy_set_header Host $http_host;",
+    "      proxy_set_header X-Real-IP $remote_addr;",
+    "      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+    "      proxy_set_header X-Forwarded-Proto $scheme;",
+    "      # Stream layers both ways over kept-alive upstream connections.",
+    "      proxy_http_version 1.1;",
+    '      proxy_set_header Connection "";',
+    "      proxy_request_buffering off;",
+    "      proxy_buffering off;",
+    "      proxy_read_timeout 900;",
+    "      proxy_send_timeout 900;",
+    "    }",
+    "  }",
+  ];
+
+  if (o.httpRedirectPort !== undefined)
+    lines.push(
+      "",
+      "  server {",
+      `    ${listen(o.httpRedirectPort)}`,
+      `    server_name ${serverName};`,
+      `    return 301 https://${httpsAuthority}$request_uri;`,
+      "  }",
+    );
+
+  if (o.healthListen)
+    lines.push(
+      "",
+      "  server {",
+      `    listen ${o.healthListen};`,
+      "    access_log off;",
+      "    location = /healthz {",
+      "      return 200 'ok';",
+      "    }",
+      "  }",
+    );
+
+  lines.push("}", "");
+  return lines.join("\n");
+}

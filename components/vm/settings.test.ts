@@ -1,0 +1,154 @@
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError } from "../../config/errors";
+import { readBackendSettings } from "../../config/load";
+import { DEFAULT_GCP_IMAGE, DEFAULT_NGINX_IMAGE, vmSettings, type VmSettings } from "./settings";
+
+const KEY =
+  "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----";
+const CERT = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
+const TLS_KEY = "-----BEGIN EC PRIVATE KEY-----\nMHcC\n-----END EC PRIVATE KEY-----";
+const existing = { mode: "existing", address: "203.0.113.7", privateKey: KEY };
+const gcpHost = {
+  mode: "gcp",
+  project: "my-project-1",
+  zone: "europe-west1-b",
+  sshSourceRanges: ["198.51.100.0/24"],
+};
+
+function parse(value: unknown): VmSettings {
+  return readBackendSettings(
+    "vm",
+    vmSettings,
+    (k) => (k === "registry:vm" ? JSON.stringify(value) : undefined),
+    [],
+  );
+}
+
+function problems(value: unknown): string[] {
+  try {
+    parse(value);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("registry:vm settings", () => {
+  test("an existing host needs only its address and key; the rest has defaults", () => {
+    const s = parse({ host: existing });
+    expect(s).toMatchObject({
+      host: { mode: "existing", address: "203.0.113.7", port: 22, user: "root" },
+      httpsPort: 443,
+      tls: { mode: "selfSigned", validityDays: 825 },
+      keepDataOnDestroy: true,
+      nginxImage: DEFAULT_NGINX_IMAGE,
+      waitTimeoutSeconds: 300,
+      remoteDir: "/opt/registry",
+      image: "registry:2.8.3",
+      auth: { enabled: true, username: "ci" },
+    });
+    expect(s.domain).toBeUndefined();
+    expect(s.httpRedirectPort).toBeUndefined();
+  });
+
+  test("a GCP host has defaults for everything but project, zone and who may SSH", () => {
+    const s = parse({ host: gcpHost });
+    expect(s.host).toMatchObject({
+      machineType: "e2-small",
+      image: DEFAULT_GCP_IMAGE,
+      dataDiskSizeGb: 50,
+      bootDiskSizeGb: 20,
+      httpsSourceRanges: ["0.0.0.0/0"],
+      sshUser: "registry",
+      network: "default",
+    });
+  });
+
+  test("secrets come out as Pulumi secrets, and are never printed", async () => {
+    const s = parse({ host: existing, tls: { mode: "provided", certificate: CERT, key: TLS_KEY } });
+    if (s.host.mode !== "existing" || s.tls.mode !== "provided") throw new Error("modes");
+    expect(await pulumi.isSecret(s.host.privateKey)).toBe(true);
+    expect(await pulumi.isSecret(s.tls.key)).toBe(true);
+    expect(problems({ host: { ...existing, privateKey: "hunter2" } })).toEqual([
+      "registry:vm.host.privateKey must be a PEM private key (got [secret])",
+    ]);
+  });
+
+  test.each(
+    (
+      [
+        [{}, "registry:vm.host is required: it must be an object with a mode (existing or gcp)"],
+        [
+          { host: { mode: "ssh" } },
+          'registry:vm.host.mode must be one of existing, gcp (got "ssh")',
+        ],
+        [
+          { host: { ...existing, port: 0 } },
+          "registry:vm.host.port must be an integer from 1 to 65535 (got 0)",
+        ],
+        [
+          { host: { ...existing, address: "not a host" } },
+          'registry:vm.host.address must be a DNS name or an IP address (got "not a host")',
+        ],
+        [
+          { host: existing, domain: "Registry.Example.com" },
+          'registry:vm.domain must be a DNS name such as registry.example.com (got "Registry.Example.com")',
+        ],
+        [
+          { host: existing, tls: { mode: "acme" } },
+          'registry:vm.tls.mode must be one of selfSigned, provided (got "acme")',
+        ],
+        [
+          { host: existing, tls: { mode: "provided", key: TLS_KEY } },
+          "registry:vm.tls.certificate is required: it must be a PEM certificate",
+        ],
+        [
+          { host: existing, nginxImage: "nginx" },
+          'registry:vm.nginxImage must be an image reference pinned to a tag or digest, such as registry:2.8.3 (got "nginx")',
+        ],
+        [
+          { host: existing, remoteDir: "opt/registry" },
+          "registry:vm.remoteDir must be an absolute path of letters, digits, '.', '_' or '-' such as /opt/registry (got \"opt/registry\")",
+        ],
+        [
+          { host: existing, auth: { enabled: false } },
+          "registry:vm.auth.enabled must be true on a VM: the registry is reachable over the network (got false)",
+        ],
+        [
+          { host: existing, httpsPort: 8443, httpRedirectPort: 8443 },
+          "registry:vm.httpRedirectPort must differ from httpsPort (got 8443)",
+        ],
+        [
+          { host: { ...gcpHost, sshSourceRanges: ["10.0.0.0/8", "0.0.0.0/0"] } },
+          'registry:vm.host.sshSourceRanges[1] must not open SSH to the whole internet: list the deployer\'s ranges, or set host.sshOpenToInternet to true (got "0.0.0.0/0")',
+        ],
+        [
+          { host: { ...gcpHost, sshSourceRanges: [] } },
+          "registry:vm.host.sshSourceRanges must list at least one CIDR block (got [])",
+        ],
+        [
+          { host: { ...gcpHost, image: "debian-cloud/debian-12" } },
+          'registry:vm.host.image must run cloud-init: GCE\'s Debian images do not (use an Ubuntu image such as ubuntu-os-cloud/ubuntu-2404-lts-amd64) (got "debian-cloud/debian-12")',
+        ],
+        [
+          { host: { ...gcpHost, sshPrivateKey: KEY } },
+          "registry:vm.host.sshPublicKey is required with the other half of the SSH key pair (or set neither to generate one)",
+        ],
+        [
+          { host: gcpHost, tls: { mode: "provided", certificate: CERT, key: TLS_KEY } },
+          "registry:vm.domain is required when tls.mode is provided and host.mode is gcp: the certificate must name an address known before the VM exists",
+        ],
+        [{ host: existing, colour: "blue" }, 'registry:vm has unknown key "colour"'],
+      ] as [unknown, string][]
+    ).map(([value, line]) => [line, value] as const),
+  )("%s", (line, value) => {
+    expect(problems(value)).toEqual([line]);
+  });
+
+  test("SSH open to the internet is an explicit choice", () => {
+    expect(() =>
+      parse({ host: { ...gcpHost, sshSourceRanges: ["0.0.0.0/0"], sshOpenToInternet: true } }),
+    ).not.toThrow();
+  });
+});

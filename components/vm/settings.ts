@@ -1,0 +1,192 @@
+/**
+ * `registry:vm`: the settings of the VM backend — a registry and nginx (TLS) run by
+ * Docker Compose on one machine, either an existing host reached over SSH or a
+ * Compute Engine VM this program creates.
+ */
+import { z } from "zod";
+import {
+  bool,
+  cidr,
+  dnsName,
+  host,
+  integer,
+  labels,
+  oneOf,
+  pattern,
+  pem,
+  pinnedImage,
+  port,
+  secret,
+  text,
+} from "../../config/fields";
+import { selfHostedSettings } from "../shared/selfHostedSettings";
+
+/** nginx's stable line, Alpine flavour (busybox wget for the healthcheck). */
+export const DEFAULT_NGINX_IMAGE = "nginx:1.28.0-alpine";
+/** An Ubuntu LTS family: GCE's Ubuntu images run cloud-init, its Debian images do not. */
+export const DEFAULT_GCP_IMAGE = "ubuntu-os-cloud/ubuntu-2404-lts-amd64";
+
+const sshUser = () =>
+  pattern(/^[a-z_][a-z0-9_-]{0,31}$/, "a Unix user name (lower-case letters, digits, '_' or '-')");
+
+const sshPublicKey = () =>
+  pattern(
+    /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+=*( .*)?$/,
+    "an OpenSSH public key line such as 'ssh-ed25519 AAAA... user@host'",
+  );
+
+const existingHost = z.strictObject({
+  mode: z.literal("existing"),
+  /** Where SSH reaches the machine (also the registry's address when `domain` is not set). */
+  address: host(),
+  port: port().default(22),
+  /** Root, or a user with passwordless sudo (and Docker Engine with the compose plugin installed). */
+  user: sshUser().default("root"),
+  privateKey: secret(pem("PRIVATE KEY")),
+  /** The host's public key ('ssh-ed25519 AAAA...'): when set, SSH refuses any other host. */
+  hostKey: sshPublicKey().optional(),
+});
+
+const gcpHost = z.strictObject({
+  mode: z.literal("gcp"),
+  project: pattern(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "a GCP project id such as my-project-123"),
+  zone: pattern(/^[a-z]+-[a-z]+[0-9]+-[a-z]$/, "a Compute Engine zone such as europe-west1-b"),
+  machineType: pattern(/^[a-z0-9]+(-[a-z0-9]+)+$/, "a machine type such as e2-small").default(
+    "e2-small",
+  ),
+  /** An image or image family, project/name; it must run cloud-init (Ubuntu does; GCE's Debian does not). */
+  image: pattern(
+    /^[a-z][a-z0-9-]{4,62}\/[a-z][a-z0-9-]{0,62}$/,
+    "an image or image family as project/name, such as ubuntu-os-cloud/ubuntu-2404-lts-amd64",
+  ).default(DEFAULT_GCP_IMAGE),
+  bootDiskSizeGb: integer(10, 1000).default(20),
+  /** The separate persistent disk that holds /var/lib/registry. */
+  dataDiskSizeGb: integer(10, 65536).default(50),
+  dataDiskType: oneOf(["pd-standard", "pd-balanced", "pd-ssd"]).default("pd-balanced"),
+  network: text("a VPC network name or self link").default("default"),
+  /** Who may open the registry's HTTPS port. */
+  httpsSourceRanges: z
+    .array(cidr(), { error: "must be a list of CIDR blocks" })
+    .min(1, { error: "must list at least one CIDR block" })
+    .default(["0.0.0.0/0"]),
+  /** Who may SSH in (the machine that runs `pulumi up`, e.g. a CI runner's egress range). */
+  sshSourceRanges: z
+    .array(cidr(), { error: "must be a list of CIDR blocks" })
+    .min(1, { error: "must list at least one CIDR block" }),
+  /** Opt-in for SSH open to the whole internet (0.0.0.0/0 or ::/0 in sshSourceRanges). */
+  sshOpenToInternet: bool().default(false),
+  sshUser: sshUser().default("registry"),
+  /** Both, or neither: when neither, an ED25519 key is generated and kept (secret) in the stack state. */
+  sshPublicKey: sshPublicKey().optional(),
+  sshPrivateKey: secret(pem("PRIVATE KEY")).optional(),
+  /** The VM's service account (e.g. for storage.driver gcs without a key); none when unset. */
+  serviceAccountEmail: pattern(
+    /^[^@\s]+@[^@\s]+\.iam\.gserviceaccount\.com$/,
+    "a service account email",
+  ).optional(),
+  labels: labels().default({}),
+});
+
+const selfSignedTls = z.strictObject({
+  mode: z.literal("selfSigned"),
+  /** How long the generated CA and server certificate stay valid. */
+  validityDays: integer(30, 3650).default(825),
+});
+
+const providedTls = z.strictObject({
+  mode: z.literal("provided"),
+  /** The server certificate, followed by its intermediates (PEM). */
+  certificate: pem("CERTIFICATE"),
+  key: secret(pem("PRIVATE KEY")),
+  /** The CA clients should trust, when it is not publicly trusted: it becomes REGISTRY_CA_CERT. */
+  caCertificate: pem("CERTIFICATE").optional(),
+});
+
+/** Checks `mode` first, so a wrong one reads "...mode must be one of a, b (got "c")". */
+function byMode<const M extends readonly [string, ...string[]], U extends z.ZodType>(
+  modes: M,
+  union: U,
+) {
+  return (
+    z
+      .looseObject(
+        { mode: oneOf(modes) },
+        { error: `must be an object with a mode (${modes.join(" or ")})` },
+      )
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the union reads what the check passed through
+      .pipe(union as unknown as z.ZodType<z.output<U>, any>)
+  );
+}
+
+export const vmSettings = z
+  .strictObject({
+    ...selfHostedSettings,
+    host: byMode(["existing", "gcp"], z.discriminatedUnion("mode", [existingHost, gcpHost])),
+    /** The name clients use; without it, the host's address (the VM's static IP in gcp mode). */
+    domain: dnsName().optional(),
+    /** The port clients use for HTTPS (nginx listens on 443 in its container). */
+    httpsPort: port().default(443),
+    /** Where plain HTTP answers with a redirect to HTTPS; closed when unset. */
+    httpRedirectPort: port().optional(),
+    tls: byMode(
+      ["selfSigned", "provided"],
+      z.discriminatedUnion("mode", [selfSignedTls, providedTls]),
+    ).prefault({ mode: "selfSigned" }),
+    /** `pulumi destroy` stops the stack but keeps the images (volume / data disk) unless false. */
+    keepDataOnDestroy: bool().default(true),
+    nginxImage: pinnedImage().default(DEFAULT_NGINX_IMAGE),
+    /** How long the deploy waits for https://<address>/v2/ to answer 401 before failing. */
+    waitTimeoutSeconds: integer(10, 3600).default(300),
+    /** Where the compose bundle lives on the host. */
+    remoteDir: pattern(
+      /^\/[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/,
+      "an absolute path of letters, digits, '.', '_' or '-' such as /opt/registry",
+    ).default("/opt/registry"),
+  })
+  .superRefine((s, ctx) => {
+    const issue = (path: (string | number)[], message: string, input: unknown) =>
+      ctx.addIssue({ code: "custom", path, message, input });
+    if (!s.auth.enabled)
+      issue(
+        ["auth", "enabled"],
+        "must be true on a VM: the registry is reachable over the network",
+        false,
+      );
+    if (s.httpRedirectPort !== undefined && s.httpRedirectPort === s.httpsPort)
+      issue(["httpRedirectPort"], "must differ from httpsPort", s.httpRedirectPort);
+    if (s.host.mode === "gcp") {
+      const h = s.host;
+      if (!h.sshOpenToInternet)
+        h.sshSourceRanges.forEach((range, i) => {
+          if (/\/0$/.test(range))
+            issue(
+              ["host", "sshSourceRanges", i],
+              "must not open SSH to the whole internet: list the deployer's ranges, or set host.sshOpenToInternet to true",
+              range,
+            );
+        });
+      if (h.image.startsWith("debian-cloud/"))
+        issue(
+          ["host", "image"],
+          "must run cloud-init: GCE's Debian images do not (use an Ubuntu image such as ubuntu-os-cloud/ubuntu-2404-lts-amd64)",
+          h.image,
+        );
+      if ((h.sshPublicKey === undefined) !== (h.sshPrivateKey === undefined))
+        issue(
+          ["host", h.sshPublicKey === undefined ? "sshPublicKey" : "sshPrivateKey"],
+          "is required with the other half of the SSH key pair (or set neither to generate one)",
+          undefined,
+        );
+      if (s.tls.mode === "provided" && s.domain === undefined)
+        issue(
+          ["domain"],
+          "is required when tls.mode is provided and host.mode is gcp: the certificate must name an address known before the VM exists",
+          undefined,
+        );
+    }
+  });
+
+export type VmSettings = z.output<typeof vmSettings>;
+export type ExistingHostSettings = z.output<typeof existingHost>;
+export type GcpHostSettings = z.output<typeof gcpHost>;
+export type VmTlsSettings = VmSettings["tls"];

@@ -1,0 +1,258 @@
+/**
+ * The VM backend end to end on 127.0.0.1: the program runs for an existing host at
+ * 127.0.0.1 (under mocks that make a real CA and server certificate), and its
+ * generated files are served for real — config.yml, htpasswd and the env file by
+ * Debian's docker-registry, the nginx.conf (rendered with the deployed options, only
+ * ports and paths mapped) by Debian's nginx with the generated certificate. skopeo
+ * pushes and pulls through it, trusting only REGISTRY_CA_CERT.
+ */
+import { execFile, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { runProgram, reveal, type ProgramRun } from "../tools/runProgram";
+import { renderNginxConfig } from "../components/vm/nginxConfig";
+import { vmNginxOptions } from "../components/vm/registry";
+import {
+  buildImage,
+  certDirWith,
+  copyImage,
+  ociManifest,
+  pushAndPull,
+  type BuiltImage,
+} from "./support/images";
+import { httpGet } from "./support/http";
+import { nginxPaths, startNginx, type RunningNginx } from "./support/nginx";
+import { freePort } from "./support/processes";
+import { startRegistry, type RunningRegistry } from "./support/registry";
+import { describeWithTools, tool } from "./support/tools";
+
+const PASSWORD = "vm-e2e-test-password-0123";
+const LAYER_BYTES = 64 * 1024 * 1024;
+
+/** NAME=value lines of a generated env file (values are single-quoted when special). */
+function parseEnvFile(text: string): Record<string, string> {
+  return Object.fromEntries(
+    text
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => {
+        const i = line.indexOf("=");
+        return [line.slice(0, i), line.slice(i + 1).replace(/^'(.*)'$/, "$1")];
+      }),
+  );
+}
+
+describeWithTools(
+  "vm backend end to end: nginx (TLS) + docker-registry + skopeo on 127.0.0.1",
+  ["nginx", "docker-registry", "skopeo", "umoci", "openssl", "curl"],
+  () => {
+    let work: string;
+    let program: ProgramRun;
+    let registry: RunningRegistry;
+    let nginx: RunningNginx;
+    let httpsPort: number;
+    let redirectPort: number;
+    let ca: string;
+    let address: string;
+    let certDir: string;
+    let image: BuiltImage;
+    let pushed: { manifestDigest: string; layers: string[] };
+    const timings: Record<string, number> = {};
+
+    beforeAll(async () => {
+      work = fs.mkdtempSync(path.join(os.tmpdir(), "vm-e2e-"));
+      httpsPort = await freePort();
+      redirectPort = await freePort();
+      const settings = {
+        host: {
+          mode: "existing",
+          address: "127.0.0.1",
+          privateKey:
+            "-----BEGIN OPENSSH PRIVATE KEY-----\nunused\n-----END OPENSSH PRIVATE KEY-----",
+        },
+        // The published ports are the test's: REGISTRY and the redirect come out as clients see them.
+        httpsPort,
+        httpRedirectPort: redirectPort,
+        auth: { password: PASSWORD },
+      };
+      program = await runProgram({
+        stack: "vm-e2e",
+        config: { "registry:backend": "vm", "registry:vm": settings },
+        secretKeys: ["registry:vm"],
+        showSecrets: true,
+      });
+      ca = program.outputs.REGISTRY_CA_CERT.value as string;
+      address = program.outputs.REGISTRY.value as string;
+      certDir = certDirWith(path.join(work, "certs.d", address), ca);
+
+      const files = program.files;
+      registry = await startRegistry({
+        configYml: files["vm/config.yml"],
+        htpasswd: files["vm/htpasswd"],
+        env: parseEnvFile(files["vm/registry.env"]),
+        dir: path.join(work, "registry"),
+      });
+
+      const deployedOptions = vmNginxOptions({ httpsPort, httpRedirectPort: redirectPort });
+      // The deployed file is exactly these options rendered: what nginx serves below differs only in the mapping.
+      expect(renderNginxConfig(deployedOptions)).toBe(files["vm/nginx.conf"]);
+      const paths = nginxPaths(path.join(work, "nginx"));
+      const healthPort = await freePort();
+      nginx = await startNginx({
+        paths,
+        port: httpsPort,
+        certificatePem: files["vm/certs/server.crt"],
+        keyPem: files["vm/certs/server.key"],
+        config: renderNginxConfig({
+          ...deployedOptions,
+          upstream: registry.address,
+          listenAddress: "127.0.0.1",
+          listenPort: httpsPort,
+          httpRedirectPort: redirectPort,
+          healthListen: `127.0.0.1:${healthPort}`,
+          user: undefined,
+          certificatePath: paths.certificatePath,
+          keyPath: paths.keyPath,
+          pidPath: paths.pidPath,
+          errorLogPath: paths.errorLogPath,
+          accessLogPath: paths.accessLogPath,
+          tempDir: paths.tempDir,
+        }),
+      });
+      image = buildImage(work, { tag: "v1", layerSizes: [LAYER_BYTES, 4096] });
+    });
+
+    afterAll(async () => {
+      await nginx?.stop();
+      await registry?.stop();
+      if (work) fs.rmSync(work, { recursive: true, force: true });
+    });
+
+    const url = (p: string) => `https://${address}${p}`;
+
+    test("REGISTRY is 127.0.0.1 with the HTTPS port; the CA that goes out verifies the served certificate", async () => {
+      expect(address).toBe(`127.0.0.1:${httpsPort}`);
+      const answer = await httpGet(url("/"), { ca });
+      expect(answer.status).toBe(200);
+    });
+
+    test("unauthenticated /v2/ → 401 with Docker-Distribution-Api-Version and HSTS", async () => {
+      const answer = await httpGet(url("/v2/"), { ca });
+      expect(answer.status).toBe(401);
+      expect(answer.headers["docker-distribution-api-version"]).toBe("registry/2.0");
+      expect(answer.headers["strict-transport-security"]).toBe("max-age=63072000");
+      expect(answer.headers["www-authenticate"]).toMatch(/^Basic realm="Registry"/);
+    });
+
+    test("a wrong password → 401; the CI user's password → 200", async () => {
+      expect(
+        (await httpGet(url("/v2/"), { ca, username: "ci", password: "wrong-password-123456" }))
+          .status,
+      ).toBe(401);
+      const ok = await httpGet(url("/v2/"), { ca, username: "ci", password: PASSWORD });
+      expect(ok.status).toBe(200);
+      expect(program.outputs.REGISTRY_PASSWORD).toEqual({ value: PASSWORD, secret: true });
+    });
+
+    test("plain HTTP redirects to HTTPS on the port clients use", async () => {
+      const answer = await httpGet(`http://127.0.0.1:${redirectPort}/v2/_catalog`);
+      expect(answer.status).toBe(301);
+      expect(answer.headers.location).toBe(`https://127.0.0.1:${httpsPort}/v2/_catalog`);
+    });
+
+    test("the deploy's wait step, as generated, sees the registry up (401 over verified TLS)", async () => {
+      const wait = program.resources.find((r) => r.name === "registry-wait-for-registry")!;
+      const { create, environment } = reveal(wait.inputs, true) as {
+        create: string;
+        environment: Record<string, string>;
+      };
+      const result = await new Promise<{ code: number; out: string }>((resolve) =>
+        execFile(
+          "sh",
+          ["-c", create],
+          { env: { ...process.env, ...environment }, timeout: 60_000 },
+          (err, stdout, stderr) =>
+            resolve({ code: err ? Number(err.code ?? 1) : 0, out: stdout + stderr }),
+        ),
+      );
+      expect(result).toEqual({
+        code: 0,
+        out: `registry is up: https://${address}/v2/ answers 401 (authentication required)\n`,
+      });
+    });
+
+    test("skopeo pushes a 64 MiB layer through nginx (TLS verified against REGISTRY_CA_CERT) and pulls the same digests", () => {
+      const started = Date.now();
+      const { pulled } = pushAndPull(
+        image,
+        `${address}/e2e/big:v1`,
+        { username: "ci", password: PASSWORD, certDir },
+        work,
+      );
+      timings.pushAndPullMs = Date.now() - started;
+      pushed = { manifestDigest: image.manifestDigest, layers: image.layers };
+      expect(pulled).toEqual(pushed);
+      expect(
+        fs.statSync(path.join(image.layout, "blobs", ...image.layers[0].split(":"))).size,
+      ).toBeGreaterThan(LAYER_BYTES);
+      console.log(
+        `vm e2e: push + pull of a ${LAYER_BYTES / 1048576} MiB layer through nginx: ${timings.pushAndPullMs} ms`,
+      );
+    });
+
+    test("the catalog lists the pushed repository", async () => {
+      const catalog = await httpGet(url("/v2/_catalog"), {
+        ca,
+        username: "ci",
+        password: PASSWORD,
+      });
+      expect(catalog.status).toBe(200);
+      expect(JSON.parse(catalog.body).repositories).toContain("e2e/big");
+    });
+
+    test("a TLS 1.1 handshake is refused by the server (the client's own floor lowered); TLS 1.2 and 1.3 connect", () => {
+      const handshake = (version: string) =>
+        spawnSync(
+          tool("openssl"),
+          [
+            "s_client",
+            "-connect",
+            `127.0.0.1:${httpsPort}`,
+            version,
+            "-cipher",
+            "DEFAULT@SECLEVEL=0",
+            "-CAfile",
+            path.join(certDir, "ca.crt"),
+            "-verify_return_error",
+          ],
+          { input: "", encoding: "utf8", timeout: 20_000 },
+        );
+      const old = handshake("-tls1_1");
+      expect(old.status).not.toBe(0);
+      expect(old.stdout + old.stderr).toMatch(
+        /alert protocol version|unsupported protocol|no protocols available/,
+      );
+      for (const version of ["-tls1_2", "-tls1_3"]) {
+        const ok = handshake(version);
+        expect([version, ok.status]).toEqual([version, 0]);
+        expect(ok.stdout).toMatch(/Verify return code: 0 \(ok\)/);
+      }
+    });
+
+    test("the registry process restarted: the image is still there", async () => {
+      await registry.restart();
+      const catalog = await httpGet(url("/v2/_catalog"), {
+        ca,
+        username: "ci",
+        password: PASSWORD,
+      });
+      expect(JSON.parse(catalog.body).repositories).toContain("e2e/big");
+      const pulledLayout = path.join(work, "pulled-after-restart");
+      copyImage(`docker://${address}/e2e/big:v1`, `oci:${pulledLayout}:v1`, {
+        src: { username: "ci", password: PASSWORD, certDir },
+      });
+      expect(ociManifest(pulledLayout, "v1")).toEqual(pushed);
+    });
+  },
+);
