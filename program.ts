@@ -4,7 +4,6 @@
  * (offline, under mocks) both call it, so there is one description of the stack.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { ConfigError } from "./config/errors";
 import {
   readBackendName,
   readBackendSettings,
@@ -23,15 +22,6 @@ export interface RegistryProgram {
 export function deployRegistry(read: ConfigReader = readPulumiConfig): RegistryProgram {
   const backend = readBackendName(read);
   const definition = backends[backend];
-  if (definition === "not built yet")
-    throw new ConfigError([
-      `registry:backend ${backend} is not built yet in this version (built: ${Object.entries(
-        backends,
-      )
-        .filter(([, d]) => d !== "not built yet")
-        .map(([n]) => n)
-        .join(", ")})`,
-    ]);
   const settings = readBackendSettings(backend, definition.settings, read);
   const component = definition.create("registry", settings);
   return { backend, outputs: stackOutputs(backend, component.endpoint), files: component.files };

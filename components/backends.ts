@@ -4,12 +4,14 @@
  */
 import type { z } from "zod";
 import type { BackendName, RegistryBackend } from "./shared/contract";
+import { dockerSettings } from "./docker/settings";
+import { DockerRegistry } from "./docker/registry";
 import { kubernetesSettings } from "./kubernetes/settings";
 import { KubernetesRegistry } from "./kubernetes/registry";
-import { gcpSettings } from "./gcp/settings";
-import { GcpRegistry } from "./gcp/registry";
 import { vmSettings } from "./vm/settings";
 import { VmRegistry } from "./vm/registry";
+import { gcpSettings } from "./gcp/settings";
+import { GcpRegistry } from "./gcp/registry";
 
 export interface BackendDefinition<S extends z.ZodType = z.ZodType> {
   settings: S;
@@ -20,7 +22,7 @@ function define<S extends z.ZodType>(d: BackendDefinition<S>): BackendDefinition
   return d as unknown as BackendDefinition;
 }
 
-export const backends: Record<BackendName, BackendDefinition | "not built yet"> = {
+export const backends: Record<BackendName, BackendDefinition> = {
   kubernetes: define({
     settings: kubernetesSettings,
     create: (name, settings) => new KubernetesRegistry(name, { settings }),
@@ -33,5 +35,8 @@ export const backends: Record<BackendName, BackendDefinition | "not built yet"> 
     settings: gcpSettings,
     create: (name, settings) => new GcpRegistry(name, { settings }),
   }),
-  docker: "not built yet",
+  docker: define({
+    settings: dockerSettings,
+    create: (name, settings) => new DockerRegistry(name, { settings }),
+  }),
 };

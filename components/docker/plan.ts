@@ -1,0 +1,210 @@
+/**
+ * The docker backend's decisions as plain values: names, paths, ports, the registry
+ * config spec, the container's healthcheck and log limits. The component only wires
+ * these into resources; tests call them directly.
+ */
+import * as net from "node:net";
+import * as path from "node:path";
+import {
+  registryConfigPath,
+  type RegistryConfigSpec,
+  type StorageSpec,
+} from "../shared/registryConfig";
+import type { StorageSettings } from "../shared/selfHostedSettings";
+import type { NginxConfigOptions } from "../vm/nginxConfig";
+import type { DockerSettings } from "./settings";
+
+/** The registry listens here inside its container (the image's default). */
+export const REGISTRY_CONTAINER_PORT = 5000;
+/** nginx listens here inside its container when TLS is on. */
+export const NGINX_CONTAINER_PORT = 443;
+/** nginx's plain-HTTP /healthz listener, inside its container only (not published). */
+export const NGINX_HEALTH_LISTEN = "127.0.0.1:8080";
+/** Where nginx's files go in the official image (directories that exist there). */
+export const NGINX_PATHS = {
+  config: "/etc/nginx/nginx.conf",
+  certificate: "/etc/nginx/registry.crt",
+  key: "/etc/nginx/registry.key",
+} as const;
+/** Where the registry image keeps filesystem storage; the named volume is mounted here. */
+export const REGISTRY_DATA_DIR = "/var/lib/registry";
+
+export interface PublishedPort {
+  ip: string;
+  external: number;
+  internal: number;
+}
+
+export interface DockerRegistryPlan {
+  /** REGISTRY: the image prefix clients use, host:port. */
+  address: string;
+  registryContainerName: string;
+  /** Where the image reads its config (v2 and v3 differ); our files sit beside it. */
+  configPath: string;
+  /** Set when auth is on. */
+  htpasswdPath?: string;
+  /** Set when GCS storage has a key in config. */
+  gcsKeyPath?: string;
+  registryConfig: RegistryConfigSpec;
+  /** Published registry ports: none when nginx fronts it. */
+  registryPorts: PublishedPort[];
+  /** The named volume, when storage is on the filesystem (object storage needs none). */
+  volume?: { name: string; retainOnDelete: boolean };
+  /** Present when TLS is on: nginx on a private network in front of the registry. */
+  tls?: {
+    networkName: string;
+    nginxContainerName: string;
+    nginxPorts: PublishedPort[];
+    serverNames: string[];
+    dnsNames: string[];
+    ipAddresses: string[];
+    /** What the VM backend's nginx renderer is given. */
+    nginx: NginxConfigOptions;
+  };
+}
+
+export function planDockerRegistry(s: DockerSettings): DockerRegistryPlan {
+  const configPath = registryConfigPath(s.image);
+  const configDir = path.posix.dirname(configPath);
+  const htpasswdPath = s.auth.enabled ? `${configDir}/htpasswd` : undefined;
+  const gcsKeyPath =
+    s.storage.driver === "gcs" && s.storage.gcs?.keyJson !== undefined
+      ? `${configDir}/gcs-key.json`
+      : undefined;
+  const publishedPort = s.tls.enabled ? s.tls.port : s.port;
+  const address = `${s.advertiseHost ?? "localhost"}:${publishedPort}`;
+
+  const registryConfig: RegistryConfigSpec = {
+    listenAddress: `:${REGISTRY_CONTAINER_PORT}`,
+    storage: storageSpec(s.storage, gcsKeyPath),
+    deleteEnabled: s.storage.deleteEnabled,
+    htpasswdPath,
+    proxy: s.proxy && {
+      remoteUrl: s.proxy.remoteUrl,
+      username: s.proxy.username,
+      ttl: s.proxy.ttl,
+    },
+    logLevel: s.logLevel,
+  };
+
+  return {
+    address,
+    registryContainerName: s.containerName,
+    configPath,
+    htpasswdPath,
+    gcsKeyPath,
+    registryConfig,
+    registryPorts: s.tls.enabled
+      ? []
+      : [{ ip: s.bindAddress, external: s.port, internal: REGISTRY_CONTAINER_PORT }],
+    volume:
+      s.storage.driver === "filesystem"
+        ? { name: s.volumeName, retainOnDelete: s.keepVolumeOnDestroy }
+        : undefined,
+    tls: s.tls.enabled
+      ? {
+          networkName: `${s.containerName}-net`,
+          nginxContainerName: `${s.containerName}-nginx`,
+          nginxPorts: [{ ip: s.bindAddress, external: s.tls.port, internal: NGINX_CONTAINER_PORT }],
+          serverNames: s.tls.serverNames,
+          ...splitServerNames(s.tls.serverNames),
+          // nginx reaches the registry by its container name on the private network.
+          nginx: nginxOptions(`${s.containerName}:${REGISTRY_CONTAINER_PORT}`, s.tls.port),
+        }
+      : undefined,
+  };
+}
+
+/**
+ * nginx in its container: TLS on 443 (published on tls.port), the registry reached by
+ * its container name on the private network, logs where the image sends them to docker logs.
+ */
+export function nginxOptions(upstream: string, publicHttpsPort: number): NginxConfigOptions {
+  return {
+    upstream,
+    listenPort: NGINX_CONTAINER_PORT,
+    publicHttpsPort,
+    certificatePath: NGINX_PATHS.certificate,
+    keyPath: NGINX_PATHS.key,
+    healthListen: NGINX_HEALTH_LISTEN,
+    user: "nginx",
+    pidPath: "/var/run/nginx.pid",
+    // The official image links these to the container's stderr and stdout (docker logs).
+    errorLogPath: "/var/log/nginx/error.log",
+    accessLogPath: "/var/log/nginx/access.log",
+  };
+}
+
+/** The registry config's storage section from the shared settings (keys go by env or file, never inline). */
+export function storageSpec(storage: StorageSettings, gcsKeyPath?: string): StorageSpec {
+  switch (storage.driver) {
+    case "s3": {
+      const s3 = storage.s3!;
+      return {
+        driver: "s3",
+        bucket: s3.bucket,
+        region: s3.region,
+        regionEndpoint: s3.regionEndpoint,
+        rootDirectory: s3.rootDirectory,
+        encrypt: s3.encrypt,
+        forcePathStyle: s3.forcePathStyle,
+      };
+    }
+    case "gcs": {
+      const gcs = storage.gcs!;
+      return {
+        driver: "gcs",
+        bucket: gcs.bucket,
+        rootDirectory: gcs.rootDirectory,
+        keyfile: gcsKeyPath,
+      };
+    }
+    case "filesystem":
+      return { driver: "filesystem", rootDirectory: REGISTRY_DATA_DIR };
+  }
+}
+
+/** A certificate lists DNS names and IP addresses in different fields. */
+export function splitServerNames(names: string[]): { dnsNames: string[]; ipAddresses: string[] } {
+  const isIp = (n: string) => net.isIP(n) !== 0;
+  return { dnsNames: names.filter((n) => !isIp(n)), ipAddresses: names.filter(isIp) };
+}
+
+/**
+ * Docker's healthcheck for the registry: `GET /` answers 200 whether or not auth is
+ * on. The distribution image is alpine-based, so busybox wget is there.
+ */
+export function registryHealthcheck() {
+  return {
+    tests: ["CMD", "wget", "-q", "--spider", `http://127.0.0.1:${REGISTRY_CONTAINER_PORT}/`],
+    interval: "30s",
+    timeout: "5s",
+    retries: 3,
+    startPeriod: "10s",
+  };
+}
+
+/** Docker's healthcheck for nginx: its own /healthz listener, so a bad TLS setup cannot hide it. */
+export function nginxHealthcheck() {
+  return {
+    tests: ["CMD", "wget", "-q", "--spider", `http://${NGINX_HEALTH_LISTEN}/healthz`],
+    interval: "30s",
+    timeout: "5s",
+    retries: 3,
+    startPeriod: "5s",
+  };
+}
+
+/** json-file log rotation, so a busy registry cannot fill the disk with logs. */
+export function logOptions(
+  s: Pick<DockerSettings, "logMaxSize" | "logMaxFile">,
+): Record<string, string> {
+  return { "max-size": s.logMaxSize, "max-file": String(s.logMaxFile) };
+}
+
+/** Secret env vars as `NAME=value` lines, in a stable order (a reorder would recreate the container). */
+export function envLines(vars: Record<string, string>): string[] {
+  return Object.keys(vars)
+    .sort()
+    .map((k) => `${k}=${vars[k]}`);
+}

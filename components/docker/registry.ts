@@ -1,0 +1,156 @@
+/**
+ * `registry:docker:Registry`: the CNCF distribution registry as one container on a
+ * Docker engine, what a hand-written compose file does (a pinned image, a named
+ * volume, a restart policy) plus auth, a healthcheck, log limits and a loopback
+ * bind by default. With tls.enabled, nginx terminates TLS in front of it.
+ */
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import type { GeneratedFile, RegistryBackend, RegistryEndpoint } from "../shared/contract";
+import { createCredentials } from "../shared/credentials";
+import { registrySecretEnv, renderRegistryConfig } from "../shared/registryConfig";
+import {
+  envLines,
+  logOptions,
+  planDockerRegistry,
+  REGISTRY_DATA_DIR,
+  registryHealthcheck,
+} from "./plan";
+import type { DockerSettings } from "./settings";
+import { DockerTlsProxy } from "./tlsProxy";
+
+export interface DockerRegistryArgs {
+  settings: DockerSettings;
+}
+
+export class DockerRegistry extends pulumi.ComponentResource implements RegistryBackend {
+  readonly endpoint: RegistryEndpoint;
+  readonly files: GeneratedFile[];
+
+  constructor(name: string, args: DockerRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("registry:docker:Registry", name, {}, opts);
+    const s = args.settings;
+    const plan = planDockerRegistry(s);
+
+    // Without dockerHost the default provider follows DOCKER_HOST, as the docker CLI does.
+    const provider = s.dockerHost
+      ? new docker.Provider(`${name}-engine`, { host: s.dockerHost }, { parent: this })
+      : undefined;
+    const child: pulumi.CustomResourceOptions = { parent: this, provider };
+
+    const credentials = createCredentials(name, s.auth, { parent: this });
+    const configYml = renderRegistryConfig(plan.registryConfig);
+
+    // keepLocally: destroying the stack must not delete an image other containers may use.
+    const registryImage = new docker.RemoteImage(
+      `${name}-image`,
+      { name: s.image, keepLocally: true },
+      child,
+    );
+
+    const volume = plan.volume
+      ? new docker.Volume(
+          `${name}-data`,
+          { name: plan.volume.name },
+          { ...child, retainOnDelete: plan.volume.retainOnDelete },
+        )
+      : undefined;
+
+    const network = plan.tls
+      ? new docker.Network(
+          `${name}-network`,
+          { name: plan.tls.networkName, driver: "bridge" },
+          child,
+        )
+      : undefined;
+
+    // Secrets reach the registry by env only, never in config.yml.
+    const secretVars: Record<string, pulumi.Input<string>> = {
+      [registrySecretEnv.httpSecret]: credentials.httpSecret,
+    };
+    if (s.storage.driver === "s3" && s.storage.s3?.accessKey)
+      secretVars[registrySecretEnv.s3AccessKey] = s.storage.s3.accessKey;
+    if (s.storage.driver === "s3" && s.storage.s3?.secretKey)
+      secretVars[registrySecretEnv.s3SecretKey] = s.storage.s3.secretKey;
+    if (s.proxy?.password) secretVars[registrySecretEnv.proxyPassword] = s.proxy.password;
+    const envs = pulumi.secret(pulumi.all(secretVars).apply(envLines));
+
+    const uploads: docker.types.input.ContainerUpload[] = [
+      { file: plan.configPath, content: configYml, permissions: "0644" },
+    ];
+    if (plan.htpasswdPath)
+      uploads.push({
+        file: plan.htpasswdPath,
+        content: pulumi.secret(credentials.htpasswd),
+        permissions: "0600",
+      });
+    if (plan.gcsKeyPath && s.storage.gcs?.keyJson)
+      uploads.push({
+        file: plan.gcsKeyPath,
+        content: pulumi.secret(s.storage.gcs.keyJson),
+        permissions: "0600",
+      });
+
+    const registryContainer = new docker.Container(
+      `${name}-registry`,
+      {
+        name: plan.registryContainerName,
+        image: registryImage.imageId,
+        restart: s.restartPolicy,
+        envs,
+        uploads,
+        ports: plan.registryPorts,
+        volumes: volume
+          ? [{ volumeName: volume.name, containerPath: REGISTRY_DATA_DIR }]
+          : undefined,
+        networksAdvanced: network
+          ? [{ name: network.name, aliases: [plan.registryContainerName] }]
+          : undefined,
+        healthcheck: registryHealthcheck(),
+        logDriver: "json-file",
+        logOpts: logOptions(s),
+        // Wait for the healthcheck on `pulumi up`, so "done" means "answering".
+        wait: true,
+        waitTimeout: 120,
+      },
+      // Kept encrypted in state whatever the provider echoes back.
+      { ...child, additionalSecretOutputs: ["envs", "uploads"] },
+    );
+
+    const files: GeneratedFile[] = [{ path: "docker/config.yml", text: configYml }];
+    if (plan.htpasswdPath) files.push({ path: "docker/htpasswd", text: credentials.htpasswd });
+
+    let caCert: pulumi.Output<string> = pulumi.output("");
+    if (plan.tls && network) {
+      const proxy = new DockerTlsProxy(
+        `${name}-tls`,
+        {
+          plan: plan.tls,
+          nginxImage: s.nginxImage,
+          network: network.name,
+          restartPolicy: s.restartPolicy,
+          logOpts: logOptions(s),
+          dependsOn: [registryContainer],
+        },
+        { parent: this, providers: provider ? [provider] : undefined },
+      );
+      caCert = proxy.caCertPem;
+      files.push({ path: "docker/nginx.conf", text: proxy.nginxConf });
+    }
+    this.endpoint = {
+      registry: pulumi.output(plan.address),
+      username: pulumi.output(credentials.username),
+      password: credentials.password,
+      caCert,
+    };
+    this.files = files;
+    this.registerOutputs({
+      registry: this.endpoint.registry,
+      username: this.endpoint.username,
+      password: this.endpoint.password,
+      caCert,
+      container: registryContainer.name,
+      volume: volume?.name,
+    });
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * `registry:docker`: the registry as a container on the Docker engine that
+ * DOCKER_HOST (or the default socket) points to. Every rule is checked here, before
+ * anything is registered.
+ */
+import * as net from "node:net";
+import { z } from "zod";
+import {
+  bool,
+  host,
+  integer,
+  ipAddress,
+  oneOf,
+  pattern,
+  pinnedImage,
+  port,
+} from "../../config/fields";
+import { selfHostedSettings } from "../shared/selfHostedSettings";
+
+/** nginx in front of the registry when tls.enabled: the VM backend's pin; alpine, so busybox wget is there for the healthcheck. */
+export const DEFAULT_NGINX_IMAGE = "nginx:1.28.0-alpine";
+
+/** Docker's rule for container, volume and network names. */
+const dockerName = (what: string) =>
+  pattern(
+    /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/,
+    `a ${what} name of letters, digits, '_', '.' or '-'`,
+  );
+
+export const dockerTlsSettings = z
+  .strictObject({
+    /** nginx terminates TLS in front of the registry, with a self-signed CA. Default false. */
+    enabled: bool().default(false),
+    /** The host port nginx is published on. Default 5443. */
+    port: port().default(5443),
+    /** DNS names and IP addresses the server certificate is valid for. */
+    serverNames: z
+      .array(host(), { error: "must be a list of DNS names or IP addresses" })
+      .min(1, { error: "must list at least one DNS name or IP address" })
+      .default(["localhost", "127.0.0.1"]),
+  })
+  .prefault({});
+
+export const dockerSettings = z
+  .strictObject({
+    ...selfHostedSettings,
+    /** The host port the registry is published on (without TLS). Default 5000. */
+    port: port().default(5000),
+    /** The host address ports are published on. Only loopback while auth is off. Default 127.0.0.1. */
+    bindAddress: ipAddress().default("127.0.0.1"),
+    /** The host clients dial; REGISTRY is <advertiseHost>:<port>. Default localhost. */
+    advertiseHost: host().optional(),
+    containerName: dockerName("container").default("registry"),
+    /** The named volume that holds /var/lib/registry (filesystem storage). */
+    volumeName: dockerName("volume").default("registry-data"),
+    /** Keep the volume (and so the images) when the stack is destroyed. Default true. */
+    keepVolumeOnDestroy: bool().default(true),
+    restartPolicy: oneOf(["unless-stopped", "always"]).default("unless-stopped"),
+    /** json-file log rotation: size of one file, and how many are kept. */
+    logMaxSize: pattern(
+      /^[1-9][0-9]*[kmg]$/,
+      "a size such as 10m (a number then k, m or g)",
+    ).default("10m"),
+    logMaxFile: integer(1, 100).default(3),
+    tls: dockerTlsSettings,
+    /** Only read when tls.enabled. */
+    nginxImage: pinnedImage().default(DEFAULT_NGINX_IMAGE),
+    /** The engine to deploy to; unset: DOCKER_HOST, else the default socket. */
+    dockerHost: pattern(
+      /^(unix|tcp|ssh|npipe):\/\/\S+$/,
+      "a Docker host such as unix:///var/run/docker.sock, tcp://host:2376 or ssh://user@host",
+    ).optional(),
+  })
+  .superRefine((s, ctx) => {
+    if (!s.auth.enabled && !isLoopback(s.bindAddress))
+      ctx.addIssue({
+        code: "custom",
+        path: ["bindAddress"],
+        message:
+          "must be a loopback address such as 127.0.0.1 while auth.enabled is false (anyone on the network could push)",
+        input: s.bindAddress,
+      });
+    const advertised = s.advertiseHost ?? "localhost";
+    if (s.tls.enabled && !s.tls.serverNames.includes(advertised))
+      ctx.addIssue({
+        code: "custom",
+        path: ["tls", "serverNames"],
+        message: `must include ${advertised}, the host clients dial (advertiseHost), or the certificate will not match`,
+        input: s.tls.serverNames,
+      });
+  });
+
+export type DockerSettings = z.output<typeof dockerSettings>;
+
+/** 127.0.0.0/8 and ::1: reachable from this machine only. */
+export function isLoopback(address: string): boolean {
+  if (net.isIPv4(address)) return address.startsWith("127.");
+  return net.isIPv6(address) && /^(0{0,4}:){1,7}0{0,3}1$|^::1$/.test(address);
+}
