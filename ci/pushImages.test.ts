@@ -1,0 +1,97 @@
+import { githubOutputLines, parsePushArgs, planPush, resolveBuildRef } from "./pushImages";
+import { dockerClient } from "./registryClients";
+import { parseStackOutputs } from "./stackOutputs";
+
+const SHA = "89abcdef0123456789abcdef0123456789abcdef";
+const outputs = (o: Record<string, string>) =>
+  parseStackOutputs(
+    JSON.stringify({ REGISTRY: "r.example.com/team", REGISTRY_BACKEND: "vm", ...o }),
+  );
+const images = [{ name: "app", source: "app:build" }];
+
+describe("planPush", () => {
+  test("logs in with the password, then pushes each image under every tag", () => {
+    const plan = planPush(
+      outputs({ REGISTRY_USERNAME: "ci", REGISTRY_PASSWORD: "pw" }),
+      images,
+      { branch: "main", sha: SHA, pullRequest: false, gitTag: false },
+      dockerClient(),
+      undefined,
+    );
+    expect(plan.login).toBe("password");
+    expect(plan.tags).toEqual(["main-89abcde", "latest"]);
+    expect(plan.refs).toEqual([
+      "r.example.com/team/app:main-89abcde",
+      "r.example.com/team/app:latest",
+    ]);
+    expect(plan.commands[0].args.slice(0, 2)).toEqual(["login", "r.example.com"]);
+    expect(plan.commands).toHaveLength(5);
+  });
+
+  test("the keyless GCP path skips login (gcloud's credential helper is set up by the workflow)", () => {
+    const plan = planPush(
+      outputs({ REGISTRY_BACKEND: "gcp", REGISTRY_PASSWORD: "" }),
+      images,
+      { branch: "feature/x", sha: SHA, pullRequest: false, gitTag: false },
+      dockerClient(),
+      undefined,
+    );
+    expect(plan.login).toBe("credential-helper");
+    expect(plan.commands.map((c) => c.args[0])).toEqual(["tag", "push"]);
+    expect(plan.refs).toEqual(["r.example.com/team/app:feature-x-89abcde"]);
+  });
+
+  test("a username without a password is a broken stack, not an anonymous push", () => {
+    expect(() =>
+      planPush(
+        outputs({ REGISTRY_USERNAME: "ci" }),
+        images,
+        { branch: "x", sha: SHA, pullRequest: false, gitTag: false },
+        dockerClient(),
+        undefined,
+      ),
+    ).toThrow(/REGISTRY_PASSWORD is empty/);
+  });
+});
+
+describe("parsePushArgs", () => {
+  test("flags win over the environment; docker and /etc/docker/certs.d by default", () => {
+    const args = parsePushArgs(["--outputs", "o.json", "--images", "a=b"], { IMAGES: "ignored=x" });
+    expect(args).toMatchObject({
+      outputsFile: "o.json",
+      images: "a=b",
+      client: "docker",
+      certsDir: "/etc/docker/certs.d",
+    });
+    expect(
+      parsePushArgs([], { REGISTRY_OUTPUTS_FILE: "f", IMAGES: "a=b", PUSH_CLIENT: "skopeo" })
+        .client,
+    ).toBe("skopeo");
+  });
+
+  test.each([
+    [[], /--outputs is required/],
+    [["--outputs", "f"], /--images is required/],
+    [["--outputs", "f", "--images", "a=b", "--client", "podman"], /docker or skopeo/],
+    [["--bogus"], /unknown argument/],
+  ])("%j is refused", (argv, message) => {
+    expect(() => parsePushArgs(argv as string[], {})).toThrow(message);
+  });
+
+  test("--prepare needs no images", () => {
+    expect(parsePushArgs(["--outputs", "f", "--prepare"], {}).prepare).toBe(true);
+  });
+});
+
+test("an explicit --branch is a plain branch build, even inside a pull_request job", () => {
+  const ref = resolveBuildRef(
+    { branch: "main", sha: SHA },
+    { GITHUB_HEAD_REF: "main", GITHUB_SHA: SHA },
+  );
+  expect(ref).toEqual({ branch: "main", sha: SHA, pullRequest: false, gitTag: false });
+});
+
+test("step outputs: one line per value, heredoc form for multi-line ones", () => {
+  const text = githubOutputLines({ tags: "a b", refs: "r/x:a\nr/x:b" });
+  expect(text).toMatch(/^tags=a b\nrefs<<(EOF_\w+)\nr\/x:a\nr\/x:b\n\1\n$/);
+});

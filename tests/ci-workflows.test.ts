@@ -1,0 +1,170 @@
+/**
+ * The GitHub Actions files: each one valid by @action-validator/cli (whose rejection
+ * of a broken copy is checked too), every stack they name a real Pulumi.<stack>.yaml,
+ * and the properties the issue asks for (pinned major versions, prod behind an
+ * environment, one deploy per stack at a time, the comment marker the script writes).
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parse, stringify } from "yaml";
+import { COMMENT_MARKER } from "../ci/renderDiff";
+
+const ROOT = path.resolve(__dirname, "..");
+const VALIDATOR = path.join(ROOT, "node_modules", ".bin", "action-validator");
+
+function filesUnder(dir: string, match: (f: string) => boolean): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .filter(match)
+    .map((f) => path.join(dir, f))
+    .sort();
+}
+
+const workflows = filesUnder(path.join(ROOT, ".github", "workflows"), (f) => /\.ya?ml$/.test(f));
+const actions = filesUnder(path.join(ROOT, ".github", "actions"), (f) =>
+  /(^|\/)action\.ya?ml$/.test(f),
+);
+const rel = (f: string) => path.relative(ROOT, f);
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const load = (f: string): any => parse(fs.readFileSync(f, "utf8"));
+
+function validate(file: string): { status: number | null; output: string } {
+  const r = spawnSync(VALIDATOR, [file], { encoding: "utf8", timeout: 60_000 });
+  return { status: r.status, output: `${r.stdout}${r.stderr}` };
+}
+
+test("there are workflows and actions to check", () => {
+  expect(workflows.map(rel)).toEqual(
+    expect.arrayContaining([
+      ".github/workflows/preview.yml",
+      ".github/workflows/render-diff.yml",
+      ".github/workflows/deploy.yml",
+      ".github/workflows/push-images.yml",
+    ]),
+  );
+  expect(actions.map(rel)).toContain(".github/actions/push-images/action.yml");
+});
+
+test.each([...workflows, ...actions].map((f) => [rel(f), f]))("%s is valid", (_name, file) => {
+  const { status, output } = validate(file);
+  expect(output).toBe("");
+  expect(status).toBe(0);
+});
+
+describe("the validator rejects broken files (so the checks above can fail)", () => {
+  let dir: string;
+  beforeAll(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "ci-workflows-"))));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test("a workflow with a job that has no runs-on and an unknown key", () => {
+    const doc = load(path.join(ROOT, ".github/workflows/deploy.yml"));
+    delete doc.jobs.up["runs-on"];
+    doc.jobs.up["runs-onn"] = "ubuntu-latest";
+    const file = path.join(dir, "deploy.yml");
+    fs.writeFileSync(file, stringify(doc));
+    const { status, output } = validate(file);
+    expect(status).toBe(1);
+    expect(output).toMatch(/errors/);
+  });
+
+  test("an action with no runs", () => {
+    const doc = load(path.join(ROOT, ".github/actions/push-images/action.yml"));
+    delete doc.runs;
+    fs.mkdirSync(path.join(dir, "broken"));
+    const file = path.join(dir, "broken", "action.yml");
+    fs.writeFileSync(file, stringify(doc));
+    expect(validate(file).status).toBe(1);
+  });
+});
+
+/** Every literal stack name a workflow mentions (expressions like ${{ matrix.stack }} are resolved by the lists). */
+function stacksNamedIn(doc: Record<string, unknown>): string[] {
+  const names: string[] = [];
+  const visit = (node: unknown, key: string | undefined, parentKey: string | undefined): void => {
+    if (Array.isArray(node)) {
+      if (key === "stack" && parentKey === "matrix") names.push(...node.map(String));
+      node.forEach((n) => visit(n, undefined, key));
+      return;
+    }
+    if (node && typeof node === "object") {
+      const obj = node as Record<string, unknown>;
+      if (key === "stack" && Array.isArray(obj.options)) names.push(...obj.options.map(String));
+      for (const [k, v] of Object.entries(obj)) visit(v, k, key);
+      return;
+    }
+    if (typeof node !== "string" || node.includes("${{")) return;
+    if (key && /_STACKS$/.test(key)) names.push(...node.split(/\s+/).filter(Boolean));
+    if ((key === "stack-name" || key === "stack") && parentKey === "with") names.push(node);
+  };
+  visit(doc, undefined, undefined);
+  return names;
+}
+
+test("every stack a workflow names exists as Pulumi.<stack>.yaml", () => {
+  const named = new Set(workflows.flatMap((f) => stacksNamedIn(load(f))));
+  expect([...named].sort()).toEqual(["dev", "prod", "staging"]);
+  const missing = [...named].filter((s) => !fs.existsSync(path.join(ROOT, `Pulumi.${s}.yaml`)));
+  expect(missing).toEqual([]);
+});
+
+/** Every `uses:` value in a parsed file (comments, which may show examples, do not count). */
+function usesIn(node: unknown): string[] {
+  if (Array.isArray(node)) return node.flatMap(usesIn);
+  if (node && typeof node === "object")
+    return Object.entries(node).flatMap(([k, v]) =>
+      k === "uses" && typeof v === "string" ? [v] : usesIn(v),
+    );
+  return [];
+}
+
+test("actions are pinned to a major version, and local actions and ci scripts exist", () => {
+  for (const file of [...workflows, ...actions]) {
+    const text = fs.readFileSync(file, "utf8");
+    for (const ref of usesIn(load(file))) {
+      if (ref.startsWith("./")) {
+        const local = ref.replace(/^\.\/\.registry-project\//, "./");
+        expect(fs.existsSync(path.join(ROOT, local, "action.yml"))).toBe(true);
+      } else expect(ref).toMatch(/^[\w.-]+\/[\w.-]+@v\d+$/);
+    }
+    for (const [, script] of text.matchAll(/(ci\/\w+\.ts)/g))
+      expect(fs.existsSync(path.join(ROOT, script))).toBe(true);
+  }
+});
+
+test("deploy: dev and staging from main, prod only from a tag or by hand, behind the production environment", () => {
+  const deploy = load(path.join(ROOT, ".github/workflows/deploy.yml"));
+  expect(deploy.on.push.branches).toEqual(["main"]);
+  expect(deploy.on.push.tags).toEqual(["v*"]);
+  expect(deploy.env.MAIN_BRANCH_STACKS.split(" ")).not.toContain("prod");
+  expect(deploy.env.RELEASE_STACKS).toBe("prod");
+  expect(deploy.jobs.up.environment).toContain("matrix.stack == 'prod' && 'production'");
+  expect(deploy.jobs.up.concurrency).toEqual({
+    group: "deploy-${{ matrix.stack }}",
+    "cancel-in-progress": false,
+  });
+  const up = deploy.jobs.up.steps.find((s: { uses?: string }) =>
+    s.uses?.startsWith("pulumi/actions@"),
+  );
+  expect(up.with).toMatchObject({
+    command: "up",
+    policyPacks: "${{ steps.setup.outputs.policy-packs }}",
+  });
+});
+
+test("preview comments on the PR and edits its comment; render-diff finds its comment by the script's marker", () => {
+  const preview = load(path.join(ROOT, ".github/workflows/preview.yml"));
+  const step = preview.jobs.preview.steps.find((s: { uses?: string }) =>
+    s.uses?.startsWith("pulumi/actions@"),
+  );
+  expect(step.with).toMatchObject({
+    command: "preview",
+    "comment-on-pr": true,
+    "edit-pr-comment": true,
+  });
+  expect(fs.readFileSync(path.join(ROOT, ".github/workflows/render-diff.yml"), "utf8")).toContain(
+    COMMENT_MARKER,
+  );
+});
