@@ -1,6 +1,7 @@
 /** The docker backend's pure decisions: addresses, paths, ports, storage, names in the certificate. */
 import { dockerSettings } from "./settings";
-import { envLines, planDockerRegistry, splitServerNames, storageSpec } from "./plan";
+import { envLines, planDockerRegistry } from "./plan";
+import { splitServerNames } from "../shared/selfSignedTls";
 
 const settings = (raw: unknown) => dockerSettings.parse(raw);
 
@@ -46,8 +47,7 @@ describe("planDockerRegistry", () => {
       networkName: "reg-net",
       nginxContainerName: "reg-nginx",
       nginxPorts: [{ ip: "127.0.0.1", external: 5443, internal: 443 }],
-      dnsNames: ["localhost"],
-      ipAddresses: ["127.0.0.1"],
+      serverNames: ["localhost", "127.0.0.1"],
       nginx: { upstream: "reg:5000", listenPort: 443, publicHttpsPort: 5443 },
     });
   });
@@ -102,7 +102,7 @@ describe("helpers", () => {
   });
 
   test("filesystem storage lives where the volume is mounted", () => {
-    expect(storageSpec(settings({}).storage)).toEqual({
+    expect(planDockerRegistry(settings({})).registryConfig.storage).toEqual({
       driver: "filesystem",
       rootDirectory: "/var/lib/registry",
     });

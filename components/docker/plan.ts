@@ -3,14 +3,9 @@
  * config spec, the container's healthcheck and log limits. The component only wires
  * these into resources; tests call them directly.
  */
-import * as net from "node:net";
 import * as path from "node:path";
-import {
-  registryConfigPath,
-  type RegistryConfigSpec,
-  type StorageSpec,
-} from "../shared/registryConfig";
-import type { StorageSettings } from "../shared/selfHostedSettings";
+import { registryConfigPath, type RegistryConfigSpec } from "../shared/registryConfig";
+import { selfHostedConfigSpec } from "../shared/selfHostedConfig";
 import type { NginxConfigOptions } from "../vm/nginxConfig";
 import type { DockerSettings } from "./settings";
 
@@ -55,9 +50,8 @@ export interface DockerRegistryPlan {
     networkName: string;
     nginxContainerName: string;
     nginxPorts: PublishedPort[];
+    /** DNS names and IPs in the server certificate. */
     serverNames: string[];
-    dnsNames: string[];
-    ipAddresses: string[];
     /** What the VM backend's nginx renderer is given. */
     nginx: NginxConfigOptions;
   };
@@ -74,18 +68,12 @@ export function planDockerRegistry(s: DockerSettings): DockerRegistryPlan {
   const publishedPort = s.tls.enabled ? s.tls.port : s.port;
   const address = `${s.advertiseHost ?? "localhost"}:${publishedPort}`;
 
-  const registryConfig: RegistryConfigSpec = {
+  const registryConfig = selfHostedConfigSpec(s, {
     listenAddress: `:${REGISTRY_CONTAINER_PORT}`,
-    storage: storageSpec(s.storage, gcsKeyPath),
-    deleteEnabled: s.storage.deleteEnabled,
-    htpasswdPath,
-    proxy: s.proxy && {
-      remoteUrl: s.proxy.remoteUrl,
-      username: s.proxy.username,
-      ttl: s.proxy.ttl,
-    },
-    logLevel: s.logLevel,
-  };
+    dataDir: REGISTRY_DATA_DIR,
+    htpasswdPath: `${configDir}/htpasswd`,
+    gcsKeyPath: `${configDir}/gcs-key.json`,
+  });
 
   return {
     address,
@@ -107,7 +95,6 @@ export function planDockerRegistry(s: DockerSettings): DockerRegistryPlan {
           nginxContainerName: `${s.containerName}-nginx`,
           nginxPorts: [{ ip: s.bindAddress, external: s.tls.port, internal: NGINX_CONTAINER_PORT }],
           serverNames: s.tls.serverNames,
-          ...splitServerNames(s.tls.serverNames),
           // nginx reaches the registry by its container name on the private network.
           nginx: nginxOptions(`${s.containerName}:${REGISTRY_CONTAINER_PORT}`, s.tls.port),
         }
@@ -133,41 +120,6 @@ export function nginxOptions(upstream: string, publicHttpsPort: number): NginxCo
     errorLogPath: "/var/log/nginx/error.log",
     accessLogPath: "/var/log/nginx/access.log",
   };
-}
-
-/** The registry config's storage section from the shared settings (keys go by env or file, never inline). */
-export function storageSpec(storage: StorageSettings, gcsKeyPath?: string): StorageSpec {
-  switch (storage.driver) {
-    case "s3": {
-      const s3 = storage.s3!;
-      return {
-        driver: "s3",
-        bucket: s3.bucket,
-        region: s3.region,
-        regionEndpoint: s3.regionEndpoint,
-        rootDirectory: s3.rootDirectory,
-        encrypt: s3.encrypt,
-        forcePathStyle: s3.forcePathStyle,
-      };
-    }
-    case "gcs": {
-      const gcs = storage.gcs!;
-      return {
-        driver: "gcs",
-        bucket: gcs.bucket,
-        rootDirectory: gcs.rootDirectory,
-        keyfile: gcsKeyPath,
-      };
-    }
-    case "filesystem":
-      return { driver: "filesystem", rootDirectory: REGISTRY_DATA_DIR };
-  }
-}
-
-/** A certificate lists DNS names and IP addresses in different fields. */
-export function splitServerNames(names: string[]): { dnsNames: string[]; ipAddresses: string[] } {
-  const isIp = (n: string) => net.isIP(n) !== 0;
-  return { dnsNames: names.filter((n) => !isIp(n)), ipAddresses: names.filter(isIp) };
 }
 
 /**

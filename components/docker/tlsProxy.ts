@@ -6,7 +6,7 @@
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import * as tls from "@pulumi/tls";
+import { createSelfSignedTls } from "../shared/selfSignedTls";
 import { renderNginxConfig } from "../vm/nginxConfig";
 import { NGINX_PATHS, nginxHealthcheck, type DockerRegistryPlan } from "./plan";
 
@@ -37,46 +37,14 @@ export class DockerTlsProxy extends pulumi.ComponentResource {
     const child = { parent: this };
     const { plan } = args;
 
-    const caKey = new tls.PrivateKey(
-      `${name}-ca-key`,
-      { algorithm: "ECDSA", ecdsaCurve: "P256" },
-      child,
-    );
-    const ca = new tls.SelfSignedCert(
-      `${name}-ca`,
+    const certificates = createSelfSignedTls(
+      name,
       {
-        privateKeyPem: caKey.privateKeyPem,
-        isCaCertificate: true,
-        subject: { commonName: "registry local CA", organization: "registry" },
-        validityPeriodHours: CA_VALIDITY_HOURS,
-        allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
-      },
-      child,
-    );
-    const serverKey = new tls.PrivateKey(
-      `${name}-server-key`,
-      { algorithm: "ECDSA", ecdsaCurve: "P256" },
-      child,
-    );
-    const csr = new tls.CertRequest(
-      `${name}-server-csr`,
-      {
-        privateKeyPem: serverKey.privateKeyPem,
-        subject: { commonName: plan.serverNames[0] },
-        dnsNames: plan.dnsNames,
-        ipAddresses: plan.ipAddresses,
-      },
-      child,
-    );
-    const serverCert = new tls.LocallySignedCert(
-      `${name}-server-cert`,
-      {
-        certRequestPem: csr.certRequestPem,
-        caPrivateKeyPem: caKey.privateKeyPem,
-        caCertPem: ca.certPem,
-        validityPeriodHours: SERVER_VALIDITY_HOURS,
-        earlyRenewalHours: SERVER_EARLY_RENEWAL_HOURS,
-        allowedUses: ["digital_signature", "key_encipherment", "server_auth"],
+        serverNames: plan.serverNames,
+        caCommonName: "registry local CA",
+        caValidityHours: CA_VALIDITY_HOURS,
+        serverValidityHours: SERVER_VALIDITY_HOURS,
+        serverEarlyRenewalHours: SERVER_EARLY_RENEWAL_HOURS,
       },
       child,
     );
@@ -97,10 +65,14 @@ export class DockerTlsProxy extends pulumi.ComponentResource {
         networksAdvanced: [{ name: args.network }],
         uploads: [
           { file: NGINX_PATHS.config, content: this.nginxConf, permissions: "0644" },
-          { file: NGINX_PATHS.certificate, content: serverCert.certPem, permissions: "0644" },
+          {
+            file: NGINX_PATHS.certificate,
+            content: certificates.certificatePem,
+            permissions: "0644",
+          },
           {
             file: NGINX_PATHS.key,
-            content: pulumi.secret(serverKey.privateKeyPem),
+            content: certificates.privateKeyPem,
             permissions: "0600",
           },
         ],
@@ -113,7 +85,7 @@ export class DockerTlsProxy extends pulumi.ComponentResource {
       { ...child, dependsOn: args.dependsOn, additionalSecretOutputs: ["uploads"] },
     );
 
-    this.caCertPem = ca.certPem;
+    this.caCertPem = certificates.caCertPem;
     this.registerOutputs({ caCertPem: this.caCertPem, container: nginx.name });
   }
 }

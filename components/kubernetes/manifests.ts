@@ -16,8 +16,8 @@ import {
   registrySecretEnv,
   renderRegistryConfig,
   type RegistryConfigSpec,
-  type StorageSpec,
 } from "../shared/registryConfig";
+import { selfHostedConfigSpec } from "../shared/selfHostedConfig";
 import type { KubernetesSettings } from "./settings";
 
 /** The registry's port inside the pod and on the Service. */
@@ -68,34 +68,12 @@ export function secretValueNames(s: KubernetesSettings): SecretValueName[] {
 
 /** The registry's config.yml model for these settings (secrets go by env or file, never in it). */
 export function registryConfigSpec(s: KubernetesSettings): RegistryConfigSpec {
-  let storage: StorageSpec;
-  if (s.storage.driver === "s3" && s.storage.s3) {
-    const { bucket, region, regionEndpoint, rootDirectory, encrypt, forcePathStyle } = s.storage.s3;
-    storage = {
-      driver: "s3",
-      bucket,
-      region,
-      regionEndpoint,
-      rootDirectory,
-      encrypt,
-      forcePathStyle,
-    };
-  } else if (s.storage.driver === "gcs" && s.storage.gcs) {
-    const { bucket, rootDirectory, keyJson } = s.storage.gcs;
-    storage = { driver: "gcs", bucket, rootDirectory, keyfile: keyJson ? GCS_KEY_PATH : undefined };
-  } else {
-    storage = { driver: "filesystem", rootDirectory: DATA_DIR };
-  }
-  return {
+  return selfHostedConfigSpec(s, {
     listenAddress: `:${REGISTRY_PORT}`,
-    storage,
-    deleteEnabled: s.storage.deleteEnabled,
-    htpasswdPath: s.auth.enabled ? HTPASSWD_PATH : undefined,
-    proxy: s.proxy
-      ? { remoteUrl: s.proxy.remoteUrl, username: s.proxy.username, ttl: s.proxy.ttl }
-      : undefined,
-    logLevel: s.logLevel,
-  };
+    dataDir: DATA_DIR,
+    htpasswdPath: HTPASSWD_PATH,
+    gcsKeyPath: GCS_KEY_PATH,
+  });
 }
 
 export function registryConfigYaml(s: KubernetesSettings): string {

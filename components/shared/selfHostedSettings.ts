@@ -97,3 +97,6 @@ export const selfHostedSettings = {
 export type AuthSettings = z.output<typeof authSettings>;
 export type StorageSettings = z.output<typeof storageSettings>;
 export type ProxySettings = z.output<typeof proxySettings>;
+
+/** The shared part of any self-hosted backend's settings, as validated. */
+export type SelfHostedSettings = z.output<z.ZodObject<typeof selfHostedSettings>>;

@@ -17,8 +17,9 @@ import {
   registryConfigPath,
   registrySecretEnv,
   renderRegistryConfig,
-  type StorageSpec,
 } from "../shared/registryConfig";
+import { selfHostedConfigSpec } from "../shared/selfHostedConfig";
+import { createSelfSignedTls } from "../shared/selfSignedTls";
 import { renderCloudInit } from "./cloudInit";
 import {
   BUNDLE,
@@ -161,55 +162,21 @@ export class VmRegistry extends pulumi.ComponentResource implements RegistryBack
         key: pulumi.secret(s.tls.key),
         caCert: pulumi.output(s.tls.caCertificate ?? ""),
       };
-    const child = { parent: this };
-    const validityPeriodHours = s.tls.validityDays * 24;
-    const caKey = new tls.PrivateKey(
-      `${name}-ca-key`,
-      { algorithm: "ECDSA", ecdsaCurve: "P256" },
-      child,
-    );
-    const ca = new tls.SelfSignedCert(
-      `${name}-ca`,
+    const validityHours = s.tls.validityDays * 24;
+    const certificates = createSelfSignedTls(
+      name,
       {
-        privateKeyPem: pulumi.secret(caKey.privateKeyPem),
-        isCaCertificate: true,
-        subject: { commonName: `registry CA (${pulumi.getStack()})`, organization: "registry" },
-        validityPeriodHours,
-        allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
+        serverNames: publicName.apply((n) => [n]),
+        caCommonName: `registry CA (${pulumi.getStack()})`,
+        caValidityHours: validityHours,
+        serverValidityHours: validityHours,
       },
-      child,
-    );
-    const serverKey = new tls.PrivateKey(
-      `${name}-server-key`,
-      { algorithm: "ECDSA", ecdsaCurve: "P256" },
-      child,
-    );
-    const request = new tls.CertRequest(
-      `${name}-server-csr`,
-      {
-        privateKeyPem: pulumi.secret(serverKey.privateKeyPem),
-        // Clients check the subject alternative name: an IP address or a DNS name.
-        subject: { commonName: publicName.apply((n) => (n.length <= 64 ? n : "registry")) },
-        dnsNames: publicName.apply((n) => (net.isIP(n) ? [] : [n])),
-        ipAddresses: publicName.apply((n) => (net.isIP(n) ? [n] : [])),
-      },
-      child,
-    );
-    const server = new tls.LocallySignedCert(
-      `${name}-server-cert`,
-      {
-        certRequestPem: request.certRequestPem,
-        caPrivateKeyPem: pulumi.secret(caKey.privateKeyPem),
-        caCertPem: ca.certPem,
-        validityPeriodHours,
-        allowedUses: ["digital_signature", "key_encipherment", "server_auth"],
-      },
-      child,
+      { parent: this },
     );
     return {
-      certificate: server.certPem,
-      key: pulumi.secret(serverKey.privateKeyPem),
-      caCert: ca.certPem,
+      certificate: certificates.certificatePem,
+      key: certificates.privateKeyPem,
+      caCert: certificates.caCertPem,
     };
   }
 
@@ -379,9 +346,8 @@ export class VmRegistry extends pulumi.ComponentResource implements RegistryBack
     serverTls: ServerTls,
   ): BundleFile[] {
     const gcsKeyJson = s.storage.driver === "gcs" ? s.storage.gcs?.keyJson : undefined;
-    const storage = storageSpec(s, gcsKeyJson !== undefined);
     const data: RegistryData =
-      storage.driver !== "filesystem"
+      s.storage.driver !== "filesystem"
         ? { kind: "none" }
         : s.host.mode === "gcp"
           ? { kind: "hostPath", path: DATA_MOUNT_POINT }
@@ -435,18 +401,14 @@ export class VmRegistry extends pulumi.ComponentResource implements RegistryBack
       ),
       plain(
         BUNDLE.registryConfig,
-        renderRegistryConfig({
-          listenAddress: IN_CONTAINER.registryListen,
-          storage,
-          deleteEnabled: s.storage.deleteEnabled,
-          htpasswdPath: IN_CONTAINER.htpasswd,
-          proxy: s.proxy && {
-            remoteUrl: s.proxy.remoteUrl,
-            username: s.proxy.username,
-            ttl: s.proxy.ttl,
-          },
-          logLevel: s.logLevel,
-        }),
+        renderRegistryConfig(
+          selfHostedConfigSpec(s, {
+            listenAddress: IN_CONTAINER.registryListen,
+            dataDir: IN_CONTAINER.data,
+            htpasswdPath: IN_CONTAINER.htpasswd,
+            gcsKeyPath: IN_CONTAINER.gcsKey,
+          }),
+        ),
       ),
       secretFile(BUNDLE.htpasswd, credentials.htpasswd),
       secretFile(BUNDLE.env, envFile),
@@ -563,34 +525,5 @@ export class VmRegistry extends pulumi.ComponentResource implements RegistryBack
       },
       { parent: this, dependsOn: [delivery.composeUp] },
     );
-  }
-}
-
-/** The registry's storage as the shared config renderer takes it. */
-function storageSpec(s: VmSettings, gcsKeyFile: boolean): StorageSpec {
-  switch (s.storage.driver) {
-    case "filesystem":
-      return { driver: "filesystem", rootDirectory: IN_CONTAINER.data };
-    case "s3": {
-      const s3 = s.storage.s3!;
-      return {
-        driver: "s3",
-        bucket: s3.bucket,
-        region: s3.region,
-        regionEndpoint: s3.regionEndpoint,
-        rootDirectory: s3.rootDirectory,
-        encrypt: s3.encrypt,
-        forcePathStyle: s3.forcePathStyle,
-      };
-    }
-    case "gcs": {
-      const gcs = s.storage.gcs!;
-      return {
-        driver: "gcs",
-        bucket: gcs.bucket,
-        rootDirectory: gcs.rootDirectory,
-        ...(gcsKeyFile ? { keyfile: IN_CONTAINER.gcsKey } : {}),
-      };
-    }
   }
 }
