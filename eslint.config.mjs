@@ -9,7 +9,10 @@ export default tseslint.config(
   {
     // CommonJS config files (jest.config.js).
     files: ["**/*.js"],
-    languageOptions: { sourceType: "commonjs", globals: { module: "writable", require: "readonly" } },
+    languageOptions: {
+      sourceType: "commonjs",
+      globals: { module: "writable", require: "readonly" },
+    },
   },
   {
     rules: {

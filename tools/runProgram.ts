@@ -178,7 +178,8 @@ async function readAssetTexts(value: unknown): Promise<void> {
 /** Replaces engine-wrapped secrets in inputs with "[secret]" (or their value); shows asset texts. */
 export function reveal(value: unknown, showSecrets: boolean): unknown {
   if (Array.isArray(value)) return value.map((v) => reveal(v, showSecrets));
-  if (value && typeof value === "object" && assetTexts.has(value)) return { text: assetTexts.get(value) };
+  if (value && typeof value === "object" && assetTexts.has(value))
+    return { text: assetTexts.get(value) };
   if (value && typeof value === "object") {
     const obj = value as Record<string, unknown>;
     if (obj[SECRET_SIG] === "1b47061264138c4ac30d75fd1eb44270")
