@@ -1,0 +1,743 @@
+/**
+ * The bad-input battery: invalid configurations across the backends, each run through
+ * the whole program (tools/runProgram.ts, under mocks) and a spread of them through the
+ * render command as a user runs it. For each one the program must stop before it
+ * registers any resource, with exactly one line that names the full key; render must
+ * exit 1 with that line alone on stderr, no stack trace, and write nothing.
+ */
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { ConfigError } from "../config/errors";
+import { runRefused } from "./support/configErrors";
+import { runProgram } from "../tools/runProgram";
+
+type Backend = "kubernetes" | "vm" | "gcp" | "docker";
+
+interface BadInput {
+  name: string;
+  backend: Backend;
+  /** registry:<backend> (an object, or raw text as a stack file could hold). */
+  settings: unknown;
+  /** The one line the program must print. */
+  line: string;
+  /** Also run through the render command (a child process). */
+  render?: boolean;
+}
+
+const SSH_KEY =
+  "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU=\n-----END OPENSSH PRIVATE KEY-----";
+const CERT = "-----BEGIN CERTIFICATE-----\nMIIBbattery\n-----END CERTIFICATE-----";
+const TLS_KEY = "-----BEGIN EC PRIVATE KEY-----\nMHcCbattery\n-----END EC PRIVATE KEY-----";
+const SSH_PUB = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBattery battery@test";
+const existing = { mode: "existing", address: "203.0.113.7", privateKey: SSH_KEY };
+const gcpHost = {
+  mode: "gcp",
+  project: "acme-staging-1",
+  zone: "europe-west1-b",
+  sshSourceRanges: ["198.51.100.0/24"],
+};
+const gcp = { project: "acme-ci-prod", location: "europe-west1" };
+const s3 = { bucket: "acme-registry", region: "us-east-1" };
+
+/** The smallest valid settings of each backend: every case below breaks one thing in them. */
+const VALID: Record<Backend, unknown> = {
+  kubernetes: {},
+  vm: { host: existing },
+  gcp,
+  docker: {},
+};
+
+const K = "registry:kubernetes";
+const V = "registry:vm";
+const G = "registry:gcp";
+const D = "registry:docker";
+const HOST_OR_IP = "must be a DNS name or an IP address";
+const PASSWORD_RULE = "must be at least 16 characters, with no spaces or colons (got [secret])";
+const CIDR_RULE = "must be a CIDR block such as 203.0.113.0/24";
+
+const CASES: BadInput[] = [
+  // ---- kubernetes ------------------------------------------------------------------
+  {
+    name: "nodePort below the NodePort range",
+    backend: "kubernetes",
+    settings: { nodePort: 80 },
+    line: `${K}.nodePort must be an integer from 30000 to 32767 (got 80)`,
+    render: true,
+  },
+  {
+    name: "nodePort above the NodePort range",
+    backend: "kubernetes",
+    settings: { nodePort: 32768 },
+    line: `${K}.nodePort must be an integer from 30000 to 32767 (got 32768)`,
+  },
+  {
+    name: "nodePort as a string",
+    backend: "kubernetes",
+    settings: { nodePort: "30500" },
+    line: `${K}.nodePort must be an integer from 30000 to 32767 (got "30500")`,
+  },
+  {
+    name: "replicas > 1 on filesystem storage",
+    backend: "kubernetes",
+    settings: { replicas: 3 },
+    line: `${K}.replicas must be 1 with filesystem storage: every replica would keep its own files, so uploads that reach another replica fail ("blob upload unknown"); set storage.driver to s3 or gcs to scale out (got 3)`,
+    render: true,
+  },
+  {
+    name: "replicas 0",
+    backend: "kubernetes",
+    settings: { replicas: 0 },
+    line: `${K}.replicas must be an integer from 1 to 10 (got 0)`,
+  },
+  {
+    name: "advertiseHost with an empty label",
+    backend: "kubernetes",
+    settings: { advertiseHost: "registry..example.com" },
+    line: `${K}.advertiseHost ${HOST_OR_IP} (got "registry..example.com")`,
+  },
+  {
+    name: "advertiseHost with a scheme",
+    backend: "kubernetes",
+    settings: { advertiseHost: "https://registry.example.com" },
+    line: `${K}.advertiseHost ${HOST_OR_IP} (got "https://registry.example.com")`,
+  },
+  {
+    name: "unknown top-level key (typo of replicas)",
+    backend: "kubernetes",
+    settings: { replica: 2 },
+    line: `${K} has unknown key "replica"`,
+    render: true,
+  },
+  {
+    name: "unknown nested key (typo of persistence.size)",
+    backend: "kubernetes",
+    settings: { persistence: { sise: "20Gi" } },
+    line: `${K}.persistence has unknown key "sise"`,
+  },
+  {
+    name: "weak password (15 characters)",
+    backend: "kubernetes",
+    settings: { auth: { password: "fifteen-chars-x" } },
+    line: `${K}.auth.password ${PASSWORD_RULE}`,
+  },
+  {
+    name: "empty password",
+    backend: "kubernetes",
+    settings: { auth: { password: "" } },
+    line: `${K}.auth.password ${PASSWORD_RULE}`,
+  },
+  {
+    name: "password with a colon (breaks htpasswd)",
+    backend: "kubernetes",
+    settings: { auth: { password: "user:long-enough-password" } },
+    line: `${K}.auth.password ${PASSWORD_RULE}`,
+  },
+  {
+    name: "s3 driver without its s3 settings",
+    backend: "kubernetes",
+    settings: { storage: { driver: "s3" } },
+    line: `${K}.storage.s3 is required when driver is s3`,
+  },
+  {
+    name: "s3 settings without a bucket",
+    backend: "kubernetes",
+    settings: { storage: { driver: "s3", s3: { region: "us-east-1" } } },
+    line: `${K}.storage.s3.bucket is required: it must be an S3 bucket name`,
+  },
+  {
+    name: "garbage collection of an emptyDir",
+    backend: "kubernetes",
+    settings: { persistence: { enabled: false }, garbageCollection: { enabled: true } },
+    line: `${K}.garbageCollection.enabled must be false when persistence.enabled is false: the files live in the pod's emptyDir, which garbage collection cannot reach and which stopping the registry (as collection must) erases (got true)`,
+  },
+  {
+    name: "PodDisruptionBudget with one replica",
+    backend: "kubernetes",
+    settings: { podDisruptionBudget: { enabled: true } },
+    line: `${K}.podDisruptionBudget.enabled needs replicas of 2 or more (replicas is 1): with one pod a budget either blocks node drains or protects nothing (got true)`,
+  },
+  {
+    name: "memory request above the limit",
+    backend: "kubernetes",
+    settings: { resources: { requests: { memory: "1Gi" }, limits: { memory: "512Mi" } } },
+    line: `${K}.resources.requests.memory must not exceed resources.limits.memory (512Mi) (got "1Gi")`,
+  },
+  {
+    name: "garbage-collection schedule hour 24",
+    backend: "kubernetes",
+    settings: { garbageCollection: { enabled: true, schedule: "0 24 * * *" } },
+    line: `${K}.garbageCollection.schedule must be a cron schedule of five fields such as "0 3 * * 0" (got "0 24 * * *")`,
+  },
+  {
+    name: "proxy remote over plain http",
+    backend: "kubernetes",
+    settings: { proxy: { remoteUrl: "http://registry-1.docker.io" } },
+    line: `${K}.proxy.remoteUrl must be an https:// URL of the upstream registry (got "http://registry-1.docker.io")`,
+  },
+  {
+    name: "proxy ttl in days",
+    backend: "kubernetes",
+    settings: { proxy: { remoteUrl: "https://registry-1.docker.io", ttl: "7d" } },
+    line: `${K}.proxy.ttl must be a duration such as 168h (got "7d")`,
+  },
+  {
+    name: "registry image not pinned",
+    backend: "kubernetes",
+    settings: { image: "registry" },
+    line: `${K}.image must be an image reference pinned to a tag or digest, such as registry:2.8.3 (got "registry")`,
+  },
+
+  // ---- vm --------------------------------------------------------------------------
+  {
+    name: "settings that are not an object",
+    backend: "vm",
+    settings: "yes",
+    line: `${V} must be an object of settings (got "yes")`,
+    render: true,
+  },
+  {
+    name: "no host at all",
+    backend: "vm",
+    settings: {},
+    line: `${V}.host is required: it must be an object with a mode (existing or gcp)`,
+  },
+  {
+    name: "host mode unknown",
+    backend: "vm",
+    settings: { host: { mode: "ssh" } },
+    line: `${V}.host.mode must be one of existing, gcp (got "ssh")`,
+  },
+  {
+    name: "httpsPort 0",
+    backend: "vm",
+    settings: { host: existing, httpsPort: 0 },
+    line: `${V}.httpsPort must be an integer from 1 to 65535 (got 0)`,
+    render: true,
+  },
+  {
+    name: "httpsPort 70000",
+    backend: "vm",
+    settings: { host: existing, httpsPort: 70000 },
+    line: `${V}.httpsPort must be an integer from 1 to 65535 (got 70000)`,
+  },
+  {
+    name: "SSH port as a fraction",
+    backend: "vm",
+    settings: { host: { ...existing, port: 22.5 } },
+    line: `${V}.host.port must be an integer from 1 to 65535 (got 22.5)`,
+  },
+  {
+    name: "redirect port equal to the HTTPS port",
+    backend: "vm",
+    settings: { host: existing, httpsPort: 8443, httpRedirectPort: 8443 },
+    line: `${V}.httpRedirectPort must differ from httpsPort (got 8443)`,
+  },
+  {
+    name: "domain in upper case",
+    backend: "vm",
+    settings: { host: existing, domain: "Registry.Example.com" },
+    line: `${V}.domain must be a DNS name such as registry.example.com (got "Registry.Example.com")`,
+  },
+  {
+    name: "domain with an underscore",
+    backend: "vm",
+    settings: { host: existing, domain: "my_registry.example.com" },
+    line: `${V}.domain must be a DNS name such as registry.example.com (got "my_registry.example.com")`,
+  },
+  {
+    name: "domain with a label over 63 characters",
+    backend: "vm",
+    settings: { host: existing, domain: `${"a".repeat(64)}.example.com` },
+    line: `${V}.domain must be a DNS name such as registry.example.com (got "${"a".repeat(64)}.example.com")`,
+  },
+  {
+    name: "existing host without its SSH key",
+    backend: "vm",
+    settings: { host: { mode: "existing", address: "203.0.113.7" } },
+    line: `${V}.host.privateKey is required`,
+  },
+  {
+    name: "existing host address with a port",
+    backend: "vm",
+    settings: { host: { ...existing, address: "203.0.113.7:22" } },
+    line: `${V}.host.address ${HOST_OR_IP} (got "203.0.113.7:22")`,
+  },
+  {
+    name: "SSH source range with a /33 prefix",
+    backend: "vm",
+    settings: { host: { ...gcpHost, sshSourceRanges: ["203.0.113.0/33"] } },
+    line: `${V}.host.sshSourceRanges[0] ${CIDR_RULE} (got "203.0.113.0/33")`,
+    render: true,
+  },
+  {
+    name: "HTTPS source range without a prefix",
+    backend: "vm",
+    settings: { host: { ...gcpHost, httpsSourceRanges: ["10.0.0.0"] } },
+    line: `${V}.host.httpsSourceRanges[0] ${CIDR_RULE} (got "10.0.0.0")`,
+  },
+  {
+    name: "HTTPS source range with an octet over 255",
+    backend: "vm",
+    settings: { host: { ...gcpHost, httpsSourceRanges: ["10.0.300.0/24"] } },
+    line: `${V}.host.httpsSourceRanges[0] ${CIDR_RULE} (got "10.0.300.0/24")`,
+  },
+  {
+    name: "SSH open to the internet without the opt-in",
+    backend: "vm",
+    settings: { host: { ...gcpHost, sshSourceRanges: ["::/0"] } },
+    line: `${V}.host.sshSourceRanges[0] must not open SSH to the whole internet: list the deployer's ranges, or set host.sshOpenToInternet to true (got "::/0")`,
+  },
+  {
+    name: "gcp host without SSH source ranges",
+    backend: "vm",
+    settings: { host: { mode: "gcp", project: "acme-staging-1", zone: "europe-west1-b" } },
+    line: `${V}.host.sshSourceRanges is required: it must be a list of CIDR blocks`,
+  },
+  {
+    name: "gcp host zone given as a region",
+    backend: "vm",
+    settings: { host: { ...gcpHost, zone: "europe-west1" } },
+    line: `${V}.host.zone must be a Compute Engine zone such as europe-west1-b (got "europe-west1")`,
+  },
+  {
+    name: "data disk below 10 GB",
+    backend: "vm",
+    settings: { host: { ...gcpHost, dataDiskSizeGb: 5 } },
+    line: `${V}.host.dataDiskSizeGb must be an integer from 10 to 65536 (got 5)`,
+  },
+  {
+    name: "VM label key starting with a digit",
+    backend: "vm",
+    settings: { host: { ...gcpHost, labels: { "1team": "platform" } } },
+    line: `${V}.host.labels.1team must be a label key of lower-case letters, digits, '_' or '-' (got "1team")`,
+  },
+  {
+    name: "half an SSH key pair",
+    backend: "vm",
+    settings: { host: { ...gcpHost, sshPublicKey: SSH_PUB } },
+    line: `${V}.host.sshPrivateKey is required with the other half of the SSH key pair (or set neither to generate one)`,
+  },
+  {
+    name: "auth off on a VM",
+    backend: "vm",
+    settings: { host: existing, auth: { enabled: false } },
+    line: `${V}.auth.enabled must be true on a VM: the registry is reachable over the network (got false)`,
+    render: true,
+  },
+  {
+    name: "weak password",
+    backend: "vm",
+    settings: { host: existing, auth: { password: "password" } },
+    line: `${V}.auth.password ${PASSWORD_RULE}`,
+  },
+  {
+    name: "password with a space",
+    backend: "vm",
+    settings: { host: existing, auth: { password: "correct horse battery staple" } },
+    line: `${V}.auth.password ${PASSWORD_RULE}`,
+  },
+  {
+    name: "provided TLS without its key",
+    backend: "vm",
+    settings: { host: existing, tls: { mode: "provided", certificate: CERT } },
+    line: `${V}.tls.key is required`,
+  },
+  {
+    name: "provided TLS with a certificate where the key goes",
+    backend: "vm",
+    settings: { host: existing, tls: { mode: "provided", certificate: CERT, key: CERT } },
+    line: `${V}.tls.key must be a PEM private key (got [secret])`,
+  },
+  {
+    name: "self-signed validity of 10 days",
+    backend: "vm",
+    settings: { host: existing, tls: { mode: "selfSigned", validityDays: 10 } },
+    line: `${V}.tls.validityDays must be an integer from 30 to 3650 (got 10)`,
+  },
+  {
+    name: "provided TLS on a new VM with no domain",
+    backend: "vm",
+    settings: { host: gcpHost, tls: { mode: "provided", certificate: CERT, key: TLS_KEY } },
+    line: `${V}.domain is required when tls.mode is provided and host.mode is gcp: the certificate must name an address known before the VM exists`,
+  },
+  {
+    name: "remoteDir relative",
+    backend: "vm",
+    settings: { host: existing, remoteDir: "opt/registry" },
+    line: `${V}.remoteDir must be an absolute path of letters, digits, '.', '_' or '-' such as /opt/registry (got "opt/registry")`,
+  },
+  {
+    name: "remoteDir with shell metacharacters",
+    backend: "vm",
+    settings: { host: existing, remoteDir: "/opt/registry;rm -rf /" },
+    line: `${V}.remoteDir must be an absolute path of letters, digits, '.', '_' or '-' such as /opt/registry (got "/opt/registry;rm -rf /")`,
+  },
+  {
+    name: "wait timeout as a string",
+    backend: "vm",
+    settings: { host: existing, waitTimeoutSeconds: "300" },
+    line: `${V}.waitTimeoutSeconds must be an integer from 10 to 3600 (got "300")`,
+  },
+  {
+    name: "unknown key (typo of domain)",
+    backend: "vm",
+    settings: { host: existing, domian: "registry.example.com" },
+    line: `${V} has unknown key "domian"`,
+  },
+  {
+    name: "empty S3 secret key",
+    backend: "vm",
+    settings: {
+      host: existing,
+      storage: { driver: "s3", s3: { ...s3, accessKey: "AKIAEXAMPLE", secretKey: "" } },
+    },
+    line: `${V}.storage.s3.secretKey must be a secret access key (got [secret])`,
+  },
+  {
+    name: "gcs settings while the driver is filesystem",
+    backend: "vm",
+    settings: { host: existing, storage: { gcs: { bucket: "acme-registry" } } },
+    line: `${V}.storage.gcs is only read when driver is gcs (driver is filesystem) (got {"bucket":"acme-registry"})`,
+  },
+  {
+    name: "empty proxy password",
+    backend: "vm",
+    settings: {
+      host: existing,
+      proxy: { remoteUrl: "https://registry-1.docker.io", username: "mirror", password: "" },
+    },
+    line: `${V}.proxy.password must be a password (got [secret])`,
+  },
+
+  // ---- gcp -------------------------------------------------------------------------
+  {
+    name: "no project",
+    backend: "gcp",
+    settings: { location: "europe-west1" },
+    line: `${G}.project is required: it must be a GCP project id: 6-30 lower-case letters, digits or hyphens, starting with a letter`,
+    render: true,
+  },
+  {
+    name: "project id with upper case and underscore",
+    backend: "gcp",
+    settings: { ...gcp, project: "Acme_CI" },
+    line: `${G}.project must be a GCP project id: 6-30 lower-case letters, digits or hyphens, starting with a letter (got "Acme_CI")`,
+  },
+  {
+    name: "project as a number",
+    backend: "gcp",
+    settings: { ...gcp, project: 123456789012 },
+    line: `${G}.project must be a GCP project id: 6-30 lower-case letters, digits or hyphens, starting with a letter (got 123456789012)`,
+  },
+  {
+    name: "no location",
+    backend: "gcp",
+    settings: { project: "acme-ci-prod" },
+    line: `${G}.location is required: a region such as us-central1 or a multi-region us, europe or asia`,
+  },
+  {
+    name: "location given as a zone",
+    backend: "gcp",
+    settings: { ...gcp, location: "europe-west1-b" },
+    line: `${G}.location must be a region such as us-central1 or a multi-region us, europe or asia (got "europe-west1-b")`,
+  },
+  {
+    name: "gcr.io domain in the wrong location",
+    backend: "gcp",
+    settings: { project: "acme-ci-prod", gcrDomain: "eu.gcr.io", location: "us" },
+    line: `${G}.location must be europe when gcrDomain is eu.gcr.io (or be left unset) (got "us")`,
+    render: true,
+  },
+  {
+    name: "gcr.io domain and a repository id",
+    backend: "gcp",
+    settings: { project: "acme-ci-prod", gcrDomain: "gcr.io", repositoryId: "images" },
+    line: `${G}.repositoryId is set by gcrDomain (the repository is named gcr.io): remove it (got "images")`,
+  },
+  {
+    name: "repository id ending with a hyphen",
+    backend: "gcp",
+    settings: { ...gcp, repositoryId: "images-" },
+    line: `${G}.repositoryId must be a repository id of 1-63 lower-case letters, digits or hyphens, starting with a letter and ending with a letter or digit (got "images-")`,
+  },
+  {
+    name: "cleanup after 0 days",
+    backend: "gcp",
+    settings: { ...gcp, cleanup: { deleteUntaggedAfterDays: 0 } },
+    line: `${G}.cleanup.deleteUntaggedAfterDays must be an integer from 1 to 3650 (got 0)`,
+    render: true,
+  },
+  {
+    name: "cleanup duration written as 14d",
+    backend: "gcp",
+    settings: { ...gcp, cleanup: { deleteUntaggedAfterDays: "14d" } },
+    line: `${G}.cleanup.deleteUntaggedAfterDays must be an integer from 1 to 3650 (got "14d")`,
+  },
+  {
+    name: "cleanup duration written in seconds",
+    backend: "gcp",
+    settings: { ...gcp, cleanup: { deleteUntaggedAfterDays: "1209600s" } },
+    line: `${G}.cleanup.deleteUntaggedAfterDays must be an integer from 1 to 3650 (got "1209600s")`,
+  },
+  {
+    name: "cleanup keeping 1001 versions",
+    backend: "gcp",
+    settings: { ...gcp, cleanup: { keepRecentVersions: 1001 } },
+    line: `${G}.cleanup.keepRecentVersions must be an integer from 1 to 1000 (got 1001)`,
+  },
+  {
+    name: "cleanup dry run as a string",
+    backend: "gcp",
+    settings: { ...gcp, cleanup: { dryRun: "false" } },
+    line: `${G}.cleanup.dryRun must be true or false (got "false")`,
+  },
+  {
+    name: "workload identity without the GitHub repository",
+    backend: "gcp",
+    settings: { ...gcp, credentials: { mode: "workloadIdentity" } },
+    line: `${G}.credentials.githubRepository is required when mode is workloadIdentity (the owner/name allowed to push)`,
+  },
+  {
+    name: "key rotation with workload identity",
+    backend: "gcp",
+    settings: {
+      ...gcp,
+      credentials: { mode: "workloadIdentity", githubRepository: "acme/app", keyRotationDays: 30 },
+    },
+    line: `${G}.credentials.keyRotationDays is only read when mode is key (mode is workloadIdentity) (got 30)`,
+  },
+  {
+    name: "pool id with the reserved gcp- prefix",
+    backend: "gcp",
+    settings: {
+      ...gcp,
+      credentials: { mode: "workloadIdentity", githubRepository: "acme/app", poolId: "gcp-ci" },
+    },
+    line: `${G}.credentials.poolId must not start with gcp- (the prefix is reserved by Google) (got "gcp-ci")`,
+  },
+  {
+    name: "GitHub repository as a URL",
+    backend: "gcp",
+    settings: {
+      ...gcp,
+      credentials: { mode: "workloadIdentity", githubRepository: "https://github.com/acme/app" },
+    },
+    line: `${G}.credentials.githubRepository must be a GitHub repository as owner/name (got "https://github.com/acme/app")`,
+  },
+  {
+    name: "public readers (allUsers)",
+    backend: "gcp",
+    settings: { ...gcp, readers: ["allUsers"] },
+    line: `${G}.readers[0] must be an IAM member such as serviceAccount:nodes@my-project.iam.gserviceaccount.com (or user:, group:, domain:, principal://, principalSet://) (got "allUsers")`,
+  },
+  {
+    name: "reader listed twice",
+    backend: "gcp",
+    settings: { ...gcp, readers: ["group:ops@acme.example", "group:ops@acme.example"] },
+    line: `${G}.readers[1] lists this member twice (got "group:ops@acme.example")`,
+  },
+  {
+    name: "KMS key in another location",
+    backend: "gcp",
+    settings: {
+      ...gcp,
+      kmsKeyName: "projects/acme-kms/locations/us/keyRings/ci/cryptoKeys/registry",
+    },
+    line: `${G}.kmsKeyName must be a key in the repository's location europe-west1 (got "projects/acme-kms/locations/us/keyRings/ci/cryptoKeys/registry")`,
+  },
+  {
+    name: "label key in upper case",
+    backend: "gcp",
+    settings: { ...gcp, labels: { Team: "platform" } },
+    line: `${G}.labels.Team must be a label key of lower-case letters, digits, '_' or '-' (got "Team")`,
+  },
+  {
+    name: "labels as a string",
+    backend: "gcp",
+    settings: { ...gcp, labels: "team=platform" },
+    line: `${G}.labels must be a map of label keys to values (got "team=platform")`,
+  },
+  {
+    name: "label value with upper case",
+    backend: "gcp",
+    settings: { ...gcp, labels: { team: "Platform" } },
+    line: `${G}.labels.team must be a label value of lower-case letters, digits, '_' or '-' (got "Platform")`,
+  },
+  {
+    name: "unknown key (typo of repositoryId)",
+    backend: "gcp",
+    settings: { ...gcp, repository: "images" },
+    line: `${G} has unknown key "repository"`,
+  },
+  {
+    name: "service account id too short",
+    backend: "gcp",
+    settings: { ...gcp, serviceAccountId: "ci" },
+    line: `${G}.serviceAccountId must be a service account id of 6-30 lower-case letters, digits or hyphens, starting with a letter (got "ci")`,
+  },
+
+  // ---- docker ----------------------------------------------------------------------
+  {
+    name: "port 0",
+    backend: "docker",
+    settings: { port: 0 },
+    line: `${D}.port must be an integer from 1 to 65535 (got 0)`,
+    render: true,
+  },
+  {
+    name: "auth off on every interface",
+    backend: "docker",
+    settings: { auth: { enabled: false }, bindAddress: "0.0.0.0" },
+    line: `${D}.bindAddress must be a loopback address such as 127.0.0.1 while auth.enabled is false (anyone on the network could push) (got "0.0.0.0")`,
+    render: true,
+  },
+  {
+    name: "bind address as a host name",
+    backend: "docker",
+    settings: { bindAddress: "localhost" },
+    line: `${D}.bindAddress must be an IP address (got "localhost")`,
+  },
+  {
+    name: "TLS names that miss the advertised host",
+    backend: "docker",
+    settings: {
+      advertiseHost: "registry.example.com",
+      tls: { enabled: true, serverNames: ["localhost"] },
+    },
+    line: `${D}.tls.serverNames must include registry.example.com, the host clients dial (advertiseHost), or the certificate will not match (got ["localhost"])`,
+  },
+  {
+    name: "log size in MB",
+    backend: "docker",
+    settings: { logMaxSize: "10MB" },
+    line: `${D}.logMaxSize must be a size such as 10m (a number then k, m or g) (got "10MB")`,
+  },
+  {
+    name: "Docker host over http",
+    backend: "docker",
+    settings: { dockerHost: "http://docker.example.com:2375" },
+    line: `${D}.dockerHost must be a Docker host such as unix:///var/run/docker.sock, tcp://host:2376 or ssh://user@host (got "http://docker.example.com:2375")`,
+  },
+  {
+    name: "weak password",
+    backend: "docker",
+    settings: { auth: { password: "letmein" } },
+    line: `${D}.auth.password ${PASSWORD_RULE}`,
+  },
+  {
+    name: "container name with a space",
+    backend: "docker",
+    settings: { containerName: "my registry" },
+    line: `${D}.containerName must be a container name of letters, digits, '_', '.' or '-' (got "my registry")`,
+  },
+];
+
+function configOf(c: { backend: Backend; settings: unknown }): Record<string, unknown> {
+  return { "registry:backend": c.backend, [`registry:${c.backend}`]: c.settings };
+}
+
+const perBackend = (b: Backend) => CASES.filter((c) => c.backend === b).length;
+
+test("the battery: 40+ cases over kubernetes, vm and gcp, docker too, no name twice", () => {
+  const counts = {
+    kubernetes: perBackend("kubernetes"),
+    vm: perBackend("vm"),
+    gcp: perBackend("gcp"),
+    docker: perBackend("docker"),
+  };
+  console.log(`bad-input battery: ${CASES.length} cases ${JSON.stringify(counts)}`);
+  expect(counts.kubernetes + counts.vm + counts.gcp).toBeGreaterThanOrEqual(40);
+  for (const b of ["kubernetes", "vm", "gcp", "docker"] as const)
+    expect([b, counts[b] >= 8]).toEqual([b, true]);
+  const names = CASES.map((c) => `${c.backend}: ${c.name}`);
+  expect(new Set(names).size).toBe(names.length);
+});
+
+describe("control: the same harness sees a valid configuration register resources", () => {
+  // Without this, "nothing registered" could mean the recorder records nothing.
+  test.each(["kubernetes", "vm", "gcp", "docker"] as const)("%s", async (backend) => {
+    const refused = await runRefused(configOf({ backend, settings: VALID[backend] }));
+    expect(refused.error).toBeUndefined();
+    expect(refused.registered.length).toBeGreaterThan(3);
+  });
+});
+
+describe("in process: the program stops before registering anything, with one line naming the key", () => {
+  test.each(CASES.map((c) => [`${c.backend}: ${c.name}`, c] as const))("%s", async (_, c) => {
+    const refused = await runRefused(configOf(c));
+    expect(refused.error).toBeInstanceOf(ConfigError);
+    expect(refused.lines).toEqual([c.line]);
+    // The message pulumi prints is that line alone.
+    expect((refused.error as Error).message).toBe(c.line);
+    expect(c.line).toMatch(new RegExp(`^registry:${c.backend}(\\.[A-Za-z0-9_.\\[\\]]+)? `));
+    expect(refused.registered).toEqual([]);
+  });
+});
+
+describe("the render command (a child process), on a spread of the cases", () => {
+  const TSX = path.join(__dirname, "..", "node_modules", ".bin", "tsx");
+  const chosen = CASES.filter((c) => c.render);
+  let tmp: string;
+  const results = new Map<BadInput, { code: number | null; stdout: string; stderr: string }>();
+
+  beforeAll(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "battery-render-"));
+    const renderOne = (c: BadInput, i: number) =>
+      new Promise<void>((resolve) => {
+        const file = path.join(tmp, `Pulumi.case${i}.yaml`);
+        fs.writeFileSync(file, JSON.stringify({ config: configOf(c) }));
+        const child = spawn(
+          TSX,
+          ["tools/render.ts", `case${i}`, "--config-file", file, "--out", outDir(i)],
+          { cwd: path.join(__dirname, ".."), stdio: ["ignore", "pipe", "pipe"] },
+        );
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (b) => (stdout += b));
+        child.stderr.on("data", (b) => (stderr += b));
+        const timer = setTimeout(() => child.kill("SIGKILL"), 90_000);
+        child.on("close", (code) => {
+          clearTimeout(timer);
+          results.set(c, { code, stdout, stderr });
+          resolve();
+        });
+      });
+    // Two at a time: the machine has two cores.
+    const queue = chosen.map((c, i) => [c, i] as const);
+    const worker = async () => {
+      for (let next = queue.shift(); next; next = queue.shift()) await renderOne(...next);
+    };
+    await Promise.all([worker(), worker()]);
+  }, 180_000);
+
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  const outDir = (i: number) => path.join(tmp, `out${i}`);
+
+  test("at least 10 cases, from every backend", () => {
+    expect(chosen.length).toBeGreaterThanOrEqual(10);
+    expect(new Set(chosen.map((c) => c.backend)).size).toBe(4);
+  });
+
+  test.each(chosen.map((c, i) => [`${c.backend}: ${c.name}`, c, i] as const))(
+    "%s: exit 1, the one line on stderr, no stack trace, nothing written",
+    (_, c, i) => {
+      const r = results.get(c)!;
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(`${c.line}\n`);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(r.stdout).toBe("");
+      expect(fs.existsSync(outDir(i))).toBe(false);
+    },
+  );
+});
+
+test("a valid run of the same program still works after the battery (no leaked state)", async () => {
+  const run = await runProgram({
+    stack: "battery",
+    config: configOf({ backend: "gcp", settings: gcp }),
+  });
+  expect(run.outputs.REGISTRY.value).toBe("europe-west1-docker.pkg.dev/acme-ci-prod/ci-images");
+});
