@@ -16,9 +16,9 @@ import {
   port,
 } from "../../config/fields";
 import { selfHostedSettings } from "../shared/selfHostedSettings";
-
-/** nginx in front of the registry when tls.enabled: the VM backend's pin; alpine, so busybox wget is there for the healthcheck. */
-export const DEFAULT_NGINX_IMAGE = "nginx:1.28.0-alpine";
+// nginx in front of the registry when tls.enabled: the same pin as the VM backend, whose
+// nginx config renderer this backend uses (alpine: busybox wget for the healthcheck).
+import { DEFAULT_NGINX_IMAGE } from "../vm/settings";
 
 /** Docker's rule for container, volume and network names. */
 const dockerName = (what: string) =>
