@@ -38,6 +38,24 @@ describe("renderNginxConfig (the deployed options)", () => {
       expect(conf).toContain(line);
   });
 
+  test("keeps the bulk-transfer tuning measured by `npm run bench` (docs/PERFORMANCE.md)", () => {
+    for (const line of [
+      "client_body_buffer_size 256k;",
+      "proxy_buffer_size 256k;",
+      "proxy_buffers 4 256k;",
+      "proxy_busy_buffers_size 256k;",
+      "keepalive 16;",
+      "ssl_session_cache shared:TLS:10m;",
+      "worker_processes auto;",
+    ])
+      expect(conf).toContain(line);
+    // HTTP/2 measured as no gain on pull and a loss on push: the listener stays HTTP/1.1.
+    expect(conf).not.toMatch(/http2/);
+    // AES-GCM first (AES-NI); no TLS below 1.2.
+    expect(conf).toMatch(/ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:/);
+    expect(conf).not.toMatch(/TLSv1\.1|TLSv1 /);
+  });
+
   test("proxies to the registry on the compose network and checks no password itself", () => {
     expect(conf).toContain("server registry:5000;");
     expect(conf).toContain("server_name registry.example.com;");
