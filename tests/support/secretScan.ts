@@ -3,6 +3,7 @@
  * a rendered file (as is, JSON-escaped, base64, each line of a PEM body), and every
  * place a secret-producing resource keeps the values it generates.
  */
+import { createPublicKey } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { RegisteredResource } from "../../tools/runProgram";
@@ -13,12 +14,27 @@ const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 export function needles(value: string): string[] {
   const forms = new Set<string>([value, JSON.stringify(value).slice(1, -1)]);
   if (value.length >= 12) forms.add(Buffer.from(value).toString("base64"));
+  const publicPart = publicKeyBytes(value);
   for (const line of value.split("\n")) {
     const t = line.trim();
-    // PEM (and JSON key) body lines: long enough that a match is never chance.
-    if (t.length >= 20 && !t.startsWith("-----")) forms.add(t);
+    // PEM (and JSON key) body lines: long enough that a match is never chance, except
+    // where a line is the public key that the private key carries (EC keys do): that
+    // line rightly stands in the certificate, whenever the base64 alignment matches.
+    if (t.length < 20 || t.startsWith("-----")) continue;
+    if (publicPart && publicPart.includes(Buffer.from(t, "base64"))) continue;
+    forms.add(t);
   }
   return [...forms].filter((f) => f.length >= 8);
+}
+
+/** The public key (SPKI DER) inside a PEM private key, or undefined for anything else. */
+function publicKeyBytes(value: string): Buffer | undefined {
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(value)) return undefined;
+  try {
+    return createPublicKey(value).export({ type: "spki", format: "der" });
+  } catch {
+    return undefined;
+  }
 }
 
 export interface Finding {
