@@ -26,22 +26,10 @@ import { nginxPaths, startNginx, type RunningNginx } from "./support/nginx";
 import { freePort } from "./support/processes";
 import { startRegistry, type RunningRegistry } from "./support/registry";
 import { describeWithTools, tool } from "./support/tools";
+import { parseEnvFile } from "./support/vmStack";
 
 const PASSWORD = "vm-e2e-test-password-0123";
 const LAYER_BYTES = 64 * 1024 * 1024;
-
-/** NAME=value lines of a generated env file (values are single-quoted when special). */
-function parseEnvFile(text: string): Record<string, string> {
-  return Object.fromEntries(
-    text
-      .split("\n")
-      .filter(Boolean)
-      .map((line) => {
-        const i = line.indexOf("=");
-        return [line.slice(0, i), line.slice(i + 1).replace(/^'(.*)'$/, "$1")];
-      }),
-  );
-}
 
 describeWithTools(
   "vm backend end to end: nginx (TLS) + docker-registry + skopeo on 127.0.0.1",
