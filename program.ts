@@ -4,12 +4,7 @@
  * (offline, under mocks) both call it, so there is one description of the stack.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import {
-  readBackendName,
-  readBackendSettings,
-  type ConfigReader,
-  readPulumiConfig,
-} from "./config/load";
+import { readBackendName, readBackendSettings } from "./config/load";
 import { backends } from "./components/backends";
 import { stackOutputs, type BackendName, type GeneratedFile } from "./components/shared/contract";
 
@@ -19,10 +14,10 @@ export interface RegistryProgram {
   files: GeneratedFile[];
 }
 
-export function deployRegistry(read: ConfigReader = readPulumiConfig): RegistryProgram {
-  const backend = readBackendName(read);
+export function deployRegistry(): RegistryProgram {
+  const backend = readBackendName();
   const definition = backends[backend];
-  const settings = readBackendSettings(backend, definition.settings, read);
+  const settings = readBackendSettings(backend, definition.settings);
   const component = definition.create("registry", settings);
   return { backend, outputs: stackOutputs(backend, component.endpoint), files: component.files };
 }
