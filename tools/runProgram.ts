@@ -30,6 +30,12 @@ export interface RegisteredResource {
   protect: boolean;
   /** The `retainOnDelete` resource option: `pulumi destroy` leaves the real thing in place. */
   retainOnDelete: boolean;
+  /** The `deleteBeforeReplace` resource option: a replacement deletes the old one first. */
+  deleteBeforeReplace: boolean;
+  /** The `replaceOnChanges` resource option: these input paths force a replacement. */
+  replaceOnChanges: string[];
+  /** The `ignoreChanges` resource option: these input paths never cause a diff. */
+  ignoreChanges: string[];
 }
 
 export interface ProgramRun {
@@ -40,6 +46,16 @@ export interface ProgramRun {
   /** Generated files, path → content, with secrets redacted unless showSecrets. */
   files: Record<string, string>;
 }
+
+type ResourceOptionsSeen = Pick<
+  RegisteredResource,
+  | "dependencies"
+  | "protect"
+  | "retainOnDelete"
+  | "deleteBeforeReplace"
+  | "replaceOnChanges"
+  | "ignoreChanges"
+>;
 
 export interface RunOptions {
   stack: string;
@@ -58,10 +74,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
   const table = { ...allMocks, ...opts.mocks };
   const resources: RegisteredResource[] = [];
   const parents = new Map<string, string>();
-  const options = new Map<
-    string,
-    { dependencies: string[]; protect: boolean; retainOnDelete: boolean }
-  >();
+  const options = new Map<string, ResourceOptionsSeen>();
 
   await pulumi.runtime.setMocks(
     {
@@ -78,14 +91,11 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
           dependencies: [],
           protect: false,
           retainOnDelete: false,
+          deleteBeforeReplace: false,
+          replaceOnChanges: [],
+          ignoreChanges: [],
         });
-        const id =
-          args.custom === false
-            ? undefined
-            : mode === "render"
-              ? `${args.name}-id`
-              : `${args.name}-id`;
-        return { id: id ?? "", state };
+        return { id: args.custom === false ? "" : `${args.name}-id`, state };
       },
       call(args) {
         const computed = table[`call:${args.token}`];
@@ -108,6 +118,9 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
         getDependenciesList(): string[];
         getProtect(): boolean | undefined;
         getRetainondelete(): boolean | undefined;
+        getDeletebeforereplace(): boolean;
+        getReplaceonchangesList(): string[];
+        getIgnorechangesList(): string[];
       },
       cb: unknown,
     ): unknown;
@@ -119,6 +132,9 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
       dependencies: req.getDependenciesList().map(urnToParent),
       protect: req.getProtect() ?? false,
       retainOnDelete: req.getRetainondelete() ?? false,
+      deleteBeforeReplace: req.getDeletebeforereplace(),
+      replaceOnChanges: req.getReplaceonchangesList(),
+      ignoreChanges: req.getIgnorechangesList(),
     });
     return register(req, cb);
   };
