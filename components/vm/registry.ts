@@ -464,24 +464,29 @@ export class VmRegistry extends pulumi.ComponentResource implements RegistryBack
       .all(bundle.map((f) => f.content.apply((c) => `${f.path}\0${c}\0`)))
       .apply((parts) => createHash("sha256").update(parts.join("")).digest("hex"));
 
-    const up = renderComposeUpCommand({
+    const upScript = renderComposeUpCommand({
       remoteDir: s.remoteDir,
       secretFiles: bundle.filter((f) => f.secret).map((f) => f.path),
     });
+    // The bundle's hash rides in the script's text, not in `triggers`: a changed
+    // trigger replaces the command, and a replacement runs the old resource's `down`
+    // after the new `up`, stopping the stack it just started. A changed text is an
+    // update, which runs `update` (pulumi-command), on the stack that is up.
+    // The hash is not a secret: the bundle holds the 32-character generated http.secret,
+    // so no guess of the other secrets in it can be checked against the hash. Left
+    // plain, a preview shows the script.
+    const up = pulumi.unsecret(bundleHash).apply((hash) => `${upScript}# bundle sha256 ${hash}\n`);
     const composeUp = new remote.Command(
       `${name}-compose-up`,
       {
         connection: host.connection,
         create: up,
-        // An update (not a replacement): a replacement would run the old resource's
-        // `down` after the new `up`, stopping the stack it just started.
         update: up,
         delete: renderComposeDownCommand({
           remoteDir: s.remoteDir,
           removeVolumes: !s.keepDataOnDestroy,
           files: bundle.map((f) => f.path),
         }),
-        triggers: [bundleHash],
         addPreviousOutputInEnv: false,
       },
       { parent: this, dependsOn: copies },
