@@ -24,6 +24,12 @@ export interface RegisteredResource {
   inputs: Record<string, unknown>;
   /** Inputs plus what the (mock) provider computed. */
   state: Record<string, unknown>;
+  /** The physical id the (mock) provider gave it. */
+  id: string;
+  /** What the (mock) provider computed, without the inputs. */
+  computed: Record<string, unknown>;
+  /** How many times it was replaced since the first run of a lifecycle (0: never). */
+  generation: number;
   /** What it waits for ("<type>::<name>"): its dependsOn and the resources its inputs come from. */
   dependencies: string[];
   /** The `protect` resource option. */
@@ -67,7 +73,17 @@ export interface RunOptions {
   showSecrets?: boolean;
   /** Extra or overriding computed outputs, by type token. */
   mocks?: MockTable;
+  /**
+   * The state an earlier run left, as the engine keeps it: a resource found here
+   * (by "<type>::<name>") keeps its id and computed outputs, unless it is in
+   * `replace`, which gives it a new id and new computed outputs. (tools/lifecycle)
+   */
+  prior?: ProgramRun;
+  replace?: ReadonlySet<string>;
 }
+
+/** The key a resource is known by across runs: "<type>::<name>". */
+export const resourceKey = (r: { type: string; name: string }) => `${r.type}::${r.name}`;
 
 export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
   const mode = opts.mode ?? "test";
@@ -76,10 +92,30 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
   const parents = new Map<string, string>();
   const options = new Map<string, ResourceOptionsSeen>();
 
+  const prior = new Map(opts.prior?.resources.map((r) => [resourceKey(r), r]));
+
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
-        const computed = table[args.type]?.(args, mode) ?? {};
+        const key = resourceKey(args);
+        const kept = prior.get(key);
+        const replaced = opts.replace?.has(key) ?? false;
+        const generation = (kept?.generation ?? 0) + (replaced ? 1 : 0);
+        // A replacement is a new physical resource: a new id, freshly computed outputs
+        // (the mocks seed generated values by name, so the name carries the generation).
+        const computed =
+          kept && !replaced
+            ? kept.computed
+            : (table[args.type]?.(
+                generation ? { ...args, name: `${args.name}~${generation}` } : args,
+                mode,
+              ) ?? {});
+        const id =
+          args.custom === false
+            ? ""
+            : kept && !replaced
+              ? kept.id
+              : `${args.name}-id${generation ? `-${generation}` : ""}`;
         const state = { ...args.inputs, ...computed };
         resources.push({
           type: args.type,
@@ -88,6 +124,9 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
           custom: args.custom ?? true,
           inputs: args.inputs,
           state,
+          id,
+          computed,
+          generation,
           dependencies: [],
           protect: false,
           retainOnDelete: false,
@@ -95,7 +134,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
           replaceOnChanges: [],
           ignoreChanges: [],
         });
-        return { id: args.custom === false ? "" : `${args.name}-id`, state };
+        return { id, state };
       },
       call(args) {
         const computed = table[`call:${args.token}`];
