@@ -62,6 +62,22 @@ const K8S_SRC =
   "pulumi/pulumi-kubernetes HEAD 94977969d641 (v4.32.0+27; node_modules has @pulumi/kubernetes 4.34.2) " +
   "provider/pkg/provider/diff.go forceNewProperties + provider.go Diff";
 
+/** RandomPassword and RandomString share one schema: every input carries RequiresReplace. */
+const RANDOM_CHARSET_INPUTS = [
+  "length",
+  "special",
+  "upper",
+  "lower",
+  "number",
+  "numeric",
+  "minLower",
+  "minUpper",
+  "minNumeric",
+  "minSpecial",
+  "overrideSpecial",
+  "keepers",
+];
+
 /** pulumi-kubernetes: `.metadata.name` and `.metadata.namespace` always replace (diff.go metadataForceNewProperties). */
 const K8S_IDENTITY = ["metadata.name", "metadata.namespace", "apiVersion", "kind"];
 const K8S_IDENTITY_NOTE =
@@ -217,20 +233,7 @@ export const replaceTable: Record<string, TypeRule> = {
   // ------------------------------------------------------------------------------- random
   "random:index/randomPassword:RandomPassword": {
     source: `${RANDOM_SRC} (resource_password.go)`,
-    replaces: [
-      "length",
-      "special",
-      "upper",
-      "lower",
-      "number",
-      "numeric",
-      "minLower",
-      "minUpper",
-      "minNumeric",
-      "minSpecial",
-      "overrideSpecial",
-      "keepers",
-    ],
+    replaces: RANDOM_CHARSET_INPUTS,
     updates: [],
     notes: [
       "every input has a RequiresReplace plan modifier; Update only copies the plan into state",
@@ -240,20 +243,7 @@ export const replaceTable: Record<string, TypeRule> = {
   },
   "random:index/randomString:RandomString": {
     source: `${RANDOM_SRC} (resource_string.go)`,
-    replaces: [
-      "length",
-      "special",
-      "upper",
-      "lower",
-      "number",
-      "numeric",
-      "minLower",
-      "minUpper",
-      "minNumeric",
-      "minSpecial",
-      "overrideSpecial",
-      "keepers",
-    ],
+    replaces: RANDOM_CHARSET_INPUTS,
     updates: [],
     notes: ["same modifiers as RandomPassword: every input replaces"],
   },
