@@ -1,74 +1,16 @@
 /**
- * `npm start` / `npm stop` (tools/start.ts, tools/stop.ts) run as npm runs them, with
+ * `npm start` (tools/start.ts) run as npm runs it, with
  * recording stand-ins for `pulumi` and `docker` as the only programs on PATH
  * (tests/support/standIns.ts). The stand-ins test the scripts' logic: the exact
  * commands, their order, their environment and stdin, the messages and the exit
  * codes. They do not prove Pulumi or Docker behave as played here: the real-engine
  * proof is the users' CI workflow (README, "Using it from CI").
  */
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import { writeStandIns } from "../tests/support/standIns";
+import { NONE, OWN, runScript, sandbox } from "../tests/support/standIns";
 import { describeChanges } from "./start";
-import { describeVolumes, volumesOf } from "./stop";
 
-const ROOT = path.resolve(__dirname, "..");
-const TSX = require.resolve("tsx/cli");
-const PASSWORD = "stand-in-password-4f9Qx2"; // what the stand-in pulumi reports as REGISTRY_PASSWORD
-
-interface Sandbox {
-  dir: string;
-  project: string;
-  env: NodeJS.ProcessEnv;
-}
-
-interface Result {
-  code: number | null;
-  stdout: string[];
-  stderr: string;
-  /** The stand-ins' log, with the sandbox's project path written <project>. */
-  calls: string[];
-}
-
-const sandboxes: string[] = [];
-afterAll(() => sandboxes.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
-
-function sandbox(which: ("pulumi" | "docker")[] = ["pulumi", "docker"]): Sandbox {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "npm-start-"));
-  sandboxes.push(dir);
-  const project = path.join(dir, "project");
-  fs.mkdirSync(path.join(dir, "fake"), { recursive: true });
-  fs.mkdirSync(project);
-  const bin = writeStandIns(dir, which);
-  const env = { PATH: bin, HOME: dir, FAKE_DIR: path.join(dir, "fake"), FAKE_PASSWORD: PASSWORD };
-  return { dir, project, env };
-}
-
-/** Runs tools/<script>.ts in the sandbox's project, as `npm start`/`npm stop` do (cwd = project). */
-function runScript(s: Sandbox, script: "start" | "stop", env: NodeJS.ProcessEnv = {}) {
-  const log = path.join(s.dir, "fake", "calls.log");
-  fs.rmSync(log, { force: true });
-  const file = path.join(ROOT, "tools", `${script}.ts`);
-  const child = spawn(process.execPath, [TSX, file], { cwd: s.project, env: { ...s.env, ...env } });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
-  child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
-  return new Promise<Result>((resolve) =>
-    child.on("close", (code) => {
-      const calls = fs.existsSync(log) ? fs.readFileSync(log, "utf8") : "";
-      for (const text of [stdout, stderr, calls]) expect(text).not.toContain(PASSWORD);
-      const lines = (t: string) => t.split(s.project).join("<project>").split("\n").filter(Boolean);
-      resolve({ code, stdout: lines(stdout), stderr, calls: lines(calls) });
-    }),
-  );
-}
-
-const OWN =
-  "backend=file://<project>/.pulumi-state passphrase=<project>/.pulumi-state/local.passphrase";
-const NONE = "backend=- passphrase=-";
 const LOGIN = "docker login localhost:5000 --username ci --password-stdin | stdin=the password";
 const PUSH_LINES = [
   "Registry: localhost:5000",
@@ -251,51 +193,7 @@ describe("npm start on a backend the user chose", () => {
   });
 });
 
-describe("npm stop", () => {
-  const DESTROYED = ["Destroy complete", "Stack local: destroyed"];
-
-  test("after npm start: destroys the stack, says the images were kept", async () => {
-    const s = sandbox();
-    expect((await runScript(s, "start")).code).toBe(0);
-    const r = await runScript(s, "stop");
-    expect(r.stderr).toBe("");
-    expect(r.code).toBe(0);
-    expect(r.calls).toEqual([
-      `pulumi version | ${NONE}`,
-      "docker info --format {{.ServerVersion}}",
-      `pulumi stack select local | ${OWN}`,
-      `pulumi stack export -s local | ${OWN}`,
-      `pulumi destroy --yes -s local | ${OWN}`,
-    ]);
-    expect(r.stdout.slice(4)).toEqual([
-      ...DESTROYED,
-      "Images kept: the volume registry-data stays on the engine (keepVolumeOnDestroy: true). To delete them: docker volume rm registry-data",
-    ]);
-  });
-
-  test("keepVolumeOnDestroy false in the state: says the images went with it", async () => {
-    const s = sandbox();
-    expect((await runScript(s, "start")).code).toBe(0);
-    const r = await runScript(s, "stop", { FAKE_KEEP_VOLUME: "false" });
-    expect(r.code).toBe(0);
-    expect(r.stdout.slice(4)).toEqual([
-      ...DESTROYED,
-      "Images deleted: the volume registry-data was destroyed with the stack (keepVolumeOnDestroy: false)",
-    ]);
-  });
-
-  test("no local stack: nothing to destroy, exits 0", async () => {
-    const r = await runScript(sandbox(), "stop");
-    expect(r.code).toBe(0);
-    expect(r.calls.slice(2)).toEqual([
-      `pulumi whoami --json --non-interactive | ${NONE}`,
-      `pulumi stack select local | ${OWN}`,
-    ]);
-    expect(r.stdout.at(-1)).toBe("No stack local here: nothing to destroy.");
-  });
-});
-
-describe("what the scripts make of pulumi's JSON", () => {
+describe("what npm start makes of pulumi's JSON", () => {
   test("describeChanges: only an update whose every resource stayed the same is 'nothing changed'", () => {
     expect(describeChanges({ same: 5 })).toBe(
       "Nothing changed: stack local was already up to date (5 resources the same)",
@@ -305,29 +203,5 @@ describe("what the scripts make of pulumi's JSON", () => {
       "Stack local: create-replacement 1",
     );
     expect(describeChanges(undefined)).toBe("Stack local: up to date (pulumi up succeeded)");
-  });
-
-  test("volumesOf reads retainOnDelete from a stack export; no volume, no claim", () => {
-    const exported = (resources: object[]) =>
-      JSON.stringify({ version: 3, deployment: { resources } });
-    expect(
-      volumesOf(
-        exported([
-          { type: "docker:index/volume:Volume", retainOnDelete: true, outputs: { name: "a" } },
-          { type: "docker:index/volume:Volume", outputs: { name: "b" } },
-          {
-            type: "docker:index/container:Container",
-            retainOnDelete: true,
-            outputs: { name: "c" },
-          },
-        ]),
-      ),
-    ).toEqual([
-      { name: "a", kept: true },
-      { name: "b", kept: false },
-    ]);
-    expect(describeVolumes(volumesOf(exported([])))).toEqual([
-      "Images: the stack had no Docker volume (storage outside Docker), so destroy left them where they are",
-    ]);
   });
 });
