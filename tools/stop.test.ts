@@ -4,6 +4,8 @@
  * The stand-ins test the script's logic (commands, order, messages, exit codes), not
  * Pulumi or Docker: the real-engine proof is the users' CI workflow.
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { NONE, OWN, runScript, sandbox } from "../tests/support/standIns";
 import { describeVolumes, volumesOf } from "./stop";
 
@@ -75,4 +77,21 @@ describe("what npm stop makes of a stack export", () => {
       "Images: the stack had no Docker volume (storage outside Docker), so destroy left them where they are",
     ]);
   });
+});
+
+test("the quick-start workflow greps for lines the scripts really print", async () => {
+  const workflow = fs.readFileSync(
+    path.join(__dirname, "..", ".github", "workflows", "quick-start.yml"),
+    "utf8",
+  );
+  const greps = [...workflow.matchAll(/grep -q '\^([^']+)' (\w+)\.log/g)];
+  expect(greps.map(([, , log]) => log)).toEqual(["second", "stop"]);
+  const s = sandbox();
+  await runScript(s, "start");
+  const printed = {
+    second: (await runScript(s, "start")).stdout,
+    stop: (await runScript(s, "stop")).stdout,
+  };
+  for (const [, prefix, log] of greps)
+    expect(printed[log as keyof typeof printed].some((l) => l.startsWith(prefix))).toBe(true);
 });
