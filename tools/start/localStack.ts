@@ -68,9 +68,12 @@ export interface Backend {
   why: string;
 }
 
+/** This project's own state backend: `.pulumi-state/` (git-ignored). */
+const ownBackend = (project: string) => `file://${path.join(project, STATE_DIR)}`;
+
 /** Where the local stack's state lives (see the header). */
 export async function resolveBackend(project: string, env: NodeJS.ProcessEnv): Promise<Backend> {
-  const own = `file://${path.join(project, STATE_DIR)}`;
+  const own = ownBackend(project);
   if (env.PULUMI_BACKEND_URL)
     return { url: env.PULUMI_BACKEND_URL, why: "set by PULUMI_BACKEND_URL" };
   if (fs.existsSync(path.join(project, STATE_DIR, ".pulumi")))
@@ -106,10 +109,9 @@ export async function localStackEnv(
   const backend = await resolveBackend(project, env);
   say(`State: ${backend.url} (${backend.why})`);
   const vars: NodeJS.ProcessEnv = {};
-  const own = `file://${path.join(project, STATE_DIR)}`;
-  if (backend.url === own) {
+  if (backend.url === ownBackend(project)) {
     fs.mkdirSync(path.join(project, STATE_DIR), { recursive: true, mode: 0o700 });
-    vars.PULUMI_BACKEND_URL = own;
+    vars.PULUMI_BACKEND_URL = backend.url;
   }
   if (env.PULUMI_CONFIG_PASSPHRASE !== undefined || env.PULUMI_CONFIG_PASSPHRASE_FILE)
     say("Passphrase: yours (PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE)");
