@@ -57,6 +57,38 @@ describeWithTools("shellcheck on every run: block and CI script", ["shellcheck"]
     expect(run(tool("shellcheck"), ["--severity=style", path.join(ROOT, script)])).toBe("");
   });
 
+  const docSnippets = [
+    ...fs.readFileSync(path.join(ROOT, "docs/CI.md"), "utf8").matchAll(/```sh\n([\s\S]*?)```/g),
+  ].map((m) => m[1]);
+
+  test.each(docSnippets.map((body, i) => [i, body]))("docs/CI.md sh snippet %i", (i, body) => {
+    const file = path.join(dir, `doc-${i}.sh`);
+    fs.writeFileSync(file, `#!/usr/bin/env bash\n${body}`);
+    // The snippets read the CI system's variables (REGISTRY, BRANCH, ...): SC2154 is expected.
+    const r = spawnSync(tool("shellcheck"), ["--shell=bash", "--exclude=SC2154", file], {
+      encoding: "utf8",
+    });
+    expect(r.stdout).toBe("");
+  });
+
+  test("the other-CI snippet sanitises the branch into a valid tag", () => {
+    const line = docSnippets
+      .join("\n")
+      .split("\n")
+      .find((l) => l.startsWith('tag="$('));
+    expect(line).toBeDefined();
+    const tagFor = (branch: string) =>
+      run("bash", ["-c", `${line}\nprintf '%s' "$tag"`], {
+        env: { ...process.env, BRANCH: branch, COMMIT_SHA: "1a2b3c4d5e6f" },
+      });
+    expect(tagFor("feature/x")).toBe("feature-x-1a2b3c4");
+    expect(tagFor("-fix/ü ber")).toBe("fix----ber-1a2b3c4"); // ü is two bytes: two dashes;
+    const long = tagFor("b".repeat(300));
+    expect(long).toHaveLength(128);
+    for (const t of [tagFor("feature/x"), tagFor("-fix/ü ber"), long])
+      expect(t).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/);
+  });
+
   test("a broken block is flagged (unquoted expansion, unused variable)", () => {
     const file = path.join(dir, "broken.sh");
     fs.writeFileSync(file, runBlockScript("x=1\nrm -rf $RUNNER_TEMP/${{ inputs.dir }}/*\n"));
