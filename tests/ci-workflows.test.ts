@@ -199,7 +199,9 @@ test("preview comments on the PR and edits its comment; render-diff finds its co
 test("preview: the read-only preview environment, no Dependabot or fork PRs, prod on hosted runners", () => {
   const preview = load(path.join(ROOT, ".github/workflows/preview.yml"));
   expect(preview.jobs.preview.environment).toBe("preview");
-  expect(preview.jobs.select.if).toContain("github.actor != 'dependabot[bot]'");
+  expect(preview.jobs.select.if).toContain(
+    "github.event.pull_request.user.login != 'dependabot[bot]'",
+  );
   expect(preview.jobs.select.if).toContain(
     "github.event.pull_request.head.repo.full_name == github.repository",
   );
