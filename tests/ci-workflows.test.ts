@@ -10,28 +10,13 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parse, stringify } from "yaml";
+import { stringify } from "yaml";
 import { COMMENT_MARKER } from "../ci/renderDiff";
+import { ROOT, actionFiles, load, rel, workflowFiles } from "./support/workflows";
 
-const ROOT = path.resolve(__dirname, "..");
 const VALIDATOR = path.join(ROOT, "node_modules", ".bin", "action-validator");
-
-function filesUnder(dir: string, match: (f: string) => boolean): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs
-    .readdirSync(dir, { recursive: true, encoding: "utf8" })
-    .filter(match)
-    .map((f) => path.join(dir, f))
-    .sort();
-}
-
-const workflows = filesUnder(path.join(ROOT, ".github", "workflows"), (f) => /\.ya?ml$/.test(f));
-const actions = filesUnder(path.join(ROOT, ".github", "actions"), (f) =>
-  /(^|\/)action\.ya?ml$/.test(f),
-);
-const rel = (f: string) => path.relative(ROOT, f);
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const load = (f: string): any => parse(fs.readFileSync(f, "utf8"));
+const workflows = workflowFiles;
+const actions = actionFiles;
 
 function validate(file: string): { status: number | null; output: string } {
   const r = spawnSync(VALIDATOR, [file], { encoding: "utf8", timeout: 60_000 });
