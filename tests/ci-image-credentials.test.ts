@@ -2,7 +2,8 @@
  * push-images.yml must build its images before any credential enters the workspace.
  * This test replays, in a temp dir, what each step before the build leaves in
  * $GITHUB_WORKSPACE, then builds the documented `COPY . /app/` image of that workspace
- * with podman (chroot isolation, vfs storage, as root) and lists the image's files.
+ * with podman (chroot isolation, vfs storage), saves it as an OCI layout and lists the
+ * files of its unpacked layers.
  *
  * What is simulated, and from what: the steps' effects are written by this test, from
  * each action's documented behaviour (ci/actionFacts.json sources):
@@ -106,22 +107,28 @@ describeWithTools("the images push-images.yml builds hold no credential", ["podm
     }
     const image = `localhost/creds-test/${name}:1`;
     podman("build", "--isolation", "chroot", "-q", "-t", image, workspace);
-    const mount = podman("image", "mount", image).trim();
-    try {
-      const files = fs
-        .readdirSync(mount, { recursive: true, encoding: "utf8" })
-        .map((f) => f.split(path.sep).join("/"))
-        .sort();
-      // A git config in the image that carries the token.
-      const tokenConfigs = files.filter(
-        (f) =>
-          f.endsWith(".git/config") &&
-          fs.readFileSync(path.join(mount, f), "utf8").includes("AUTHORIZATION: basic"),
-      );
-      return { files, left, tokenConfigs };
-    } finally {
-      podman("image", "unmount", image);
-    }
+    // Saved as an OCI layout and its layers unpacked: `podman image mount` needs root,
+    // and CI (ci.yml) runs the tests as the runner's user.
+    const layout = path.join(tmp, `${name}-oci`);
+    podman("save", "--format", "oci-dir", "-o", layout, image);
+    const root = path.join(tmp, `${name}-rootfs`);
+    fs.mkdirSync(root);
+    const blob = (digest: string) => path.join(layout, "blobs", ...digest.split(":"));
+    const index = JSON.parse(fs.readFileSync(path.join(layout, "index.json"), "utf8"));
+    const manifest = JSON.parse(fs.readFileSync(blob(index.manifests[0].digest), "utf8"));
+    for (const layer of manifest.layers as { digest: string }[])
+      run("tar", ["-xf", blob(layer.digest), "-C", root]);
+    const files = fs
+      .readdirSync(root, { recursive: true, encoding: "utf8" })
+      .map((f) => f.split(path.sep).join("/"))
+      .sort();
+    // A git config in the image that carries the token.
+    const tokenConfigs = files.filter(
+      (f) =>
+        f.endsWith(".git/config") &&
+        fs.readFileSync(path.join(root, f), "utf8").includes("AUTHORIZATION: basic"),
+    );
+    return { files, left, tokenConfigs };
   }
 
   const workflow = load(path.join(ROOT, ".github/workflows/push-images.yml"));

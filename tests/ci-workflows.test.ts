@@ -208,7 +208,7 @@ test("ci: the project's own tests on every pull request", () => {
   const doc = load(path.join(ROOT, ".github/workflows/ci.yml"));
   expect(Object.keys(doc.on)).toEqual(["pull_request", "push"]);
   expect(doc.jobs.test.steps.map((st: { run?: string }) => st.run).filter(Boolean)).toEqual([
-    "bash .ci/run",
+    'sudo --preserve-env env "PATH=$PATH" bash .ci/run',
   ]);
 });
 
