@@ -228,3 +228,25 @@ test("dependabot updates the actions (workflows and composite actions) and npm",
   expect(byEcosystem["github-actions"].directories).toEqual(["/", "/.github/actions/*"]);
   expect(byEcosystem.npm.directory).toBe("/");
 });
+
+test("every secret and variable docs/CI.md asks for is read by a workflow, as that kind", () => {
+  const doc = fs.readFileSync(path.join(ROOT, "docs/CI.md"), "utf8");
+  const section = doc.slice(doc.indexOf("### Secrets and variables to set"));
+  const table = section.slice(0, section.indexOf("\n\n", section.indexOf("| name")));
+  const rows = table.split("\n").filter((l) => l.startsWith("| `"));
+  expect(rows.length).toBeGreaterThan(5);
+  const text = [...workflows, ...actions].map((f) => fs.readFileSync(f, "utf8")).join("\n");
+  for (const row of rows) {
+    const [names, kind] = row.split("|").slice(1, 3);
+    const kinds = kind.split(",").map((k) => k.trim().split(" ")[0]);
+    for (const [, name] of names.matchAll(/`(\w+)`/g)) {
+      const contexts = kinds.map((k) => (k === "secret" ? "secrets" : "vars"));
+      // A row "variable, secret" names one of each, in that order.
+      const ctx =
+        contexts.length === 1
+          ? contexts[0]
+          : contexts[[...names.matchAll(/`(\w+)`/g)].findIndex((m) => m[1] === name)];
+      expect({ name, read: text.includes(`${ctx}.${name}`) }).toEqual({ name, read: true });
+    }
+  }
+});
