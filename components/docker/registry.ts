@@ -56,11 +56,15 @@ export class DockerRegistry extends pulumi.ComponentResource implements Registry
         )
       : undefined;
 
+    // A fixed name (or host port) cannot be held twice: a replacement must delete the old
+    // one first, or the new one collides (Pulumi creates before it deletes by default).
+    const fixedName: pulumi.CustomResourceOptions = { ...child, deleteBeforeReplace: true };
+
     const network = plan.tls
       ? new docker.Network(
           `${name}-network`,
           { name: plan.tls.networkName, driver: "bridge" },
-          child,
+          fixedName,
         )
       : undefined;
 
@@ -113,8 +117,9 @@ export class DockerRegistry extends pulumi.ComponentResource implements Registry
         wait: true,
         waitTimeout: 120,
       },
-      // Kept encrypted in state whatever the provider echoes back.
-      { ...child, additionalSecretOutputs: ["envs", "uploads"] },
+      // Kept encrypted in state whatever the provider echoes back. Nearly every input
+      // (env, uploads, ports, image) replaces the container: the old one goes first.
+      { ...fixedName, additionalSecretOutputs: ["envs", "uploads"] },
     );
 
     const files: GeneratedFile[] = [{ path: "docker/config.yml", text: configYml }];
@@ -130,7 +135,7 @@ export class DockerRegistry extends pulumi.ComponentResource implements Registry
           network: network.name,
           restartPolicy: s.restartPolicy,
           logOpts: logOptions(s),
-          dependsOn: [registryContainer],
+          registryContainerId: registryContainer.id,
         },
         { parent: this, providers: provider ? [provider] : undefined },
       );
