@@ -8,7 +8,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { GeneratedFile, RegistryBackend, RegistryEndpoint } from "../shared/contract";
 import { createCredentials } from "../shared/credentials";
-import { registrySecretEnv, renderRegistryConfig } from "../shared/registryConfig";
+import { registrySecretEnvVars, renderRegistryConfig } from "../shared/registryConfig";
 import {
   envLines,
   logOptions,
@@ -69,15 +69,13 @@ export class DockerRegistry extends pulumi.ComponentResource implements Registry
       : undefined;
 
     // Secrets reach the registry by env only, never in config.yml.
-    const secretVars: Record<string, pulumi.Input<string>> = {
-      [registrySecretEnv.httpSecret]: credentials.httpSecret,
-    };
-    if (s.storage.driver === "s3" && s.storage.s3?.accessKey)
-      secretVars[registrySecretEnv.s3AccessKey] = s.storage.s3.accessKey;
-    if (s.storage.driver === "s3" && s.storage.s3?.secretKey)
-      secretVars[registrySecretEnv.s3SecretKey] = s.storage.s3.secretKey;
-    if (s.proxy?.password) secretVars[registrySecretEnv.proxyPassword] = s.proxy.password;
-    const envs = pulumi.secret(pulumi.all(secretVars).apply(envLines));
+    const secretValues = pulumi.output({
+      httpSecret: credentials.httpSecret,
+      s3AccessKey: s.storage.driver === "s3" ? s.storage.s3?.accessKey : undefined,
+      s3SecretKey: s.storage.driver === "s3" ? s.storage.s3?.secretKey : undefined,
+      proxyPassword: s.proxy?.password,
+    });
+    const envs = pulumi.secret(secretValues.apply((v) => envLines(registrySecretEnvVars(v))));
 
     const uploads: docker.types.input.ContainerUpload[] = [
       { file: plan.configPath, content: configYml, permissions: "0644" },

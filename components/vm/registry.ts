@@ -15,7 +15,7 @@ import type { GeneratedFile, RegistryBackend, RegistryEndpoint } from "../shared
 import { createCredentials, type RegistryCredentials } from "../shared/credentials";
 import {
   registryConfigPath,
-  registrySecretEnv,
+  registrySecretEnvVars,
   renderRegistryConfig,
 } from "../shared/registryConfig";
 import { selfHostedConfigSpec } from "../shared/selfHostedConfig";
@@ -353,26 +353,16 @@ export class VmRegistry extends pulumi.ComponentResource implements RegistryBack
           ? { kind: "hostPath", path: DATA_MOUNT_POINT }
           : { kind: "volume", name: DATA_VOLUME };
 
-    const env: Record<string, pulumi.Input<string> | undefined> = {
-      [registrySecretEnv.httpSecret]: credentials.httpSecret,
-      ...(s.storage.driver === "s3"
-        ? {
-            [registrySecretEnv.s3AccessKey]: s.storage.s3?.accessKey,
-            [registrySecretEnv.s3SecretKey]: s.storage.s3?.secretKey,
-          }
-        : {}),
-      [registrySecretEnv.proxyPassword]: s.proxy?.password,
-    };
-    const envEntries = Object.entries(env).filter(
-      (e): e is [string, pulumi.Input<string>] => e[1] !== undefined,
-    );
     const envFile = pulumi
       .secret(
-        pulumi.all(
-          envEntries.map(([k, v]) => pulumi.output(v).apply((value) => [k, value] as const)),
-        ),
+        pulumi.output({
+          httpSecret: credentials.httpSecret,
+          s3AccessKey: s.storage.driver === "s3" ? s.storage.s3?.accessKey : undefined,
+          s3SecretKey: s.storage.driver === "s3" ? s.storage.s3?.secretKey : undefined,
+          proxyPassword: s.proxy?.password,
+        }),
       )
-      .apply((entries) => renderEnvFile(Object.fromEntries(entries)));
+      .apply((values) => renderEnvFile(registrySecretEnvVars(values)));
 
     const plain = (path: string, content: pulumi.Input<string>): BundleFile => ({
       path,
