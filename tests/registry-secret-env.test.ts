@@ -26,7 +26,7 @@ import {
 } from "../components/shared/registryConfig";
 import { renderEnvFile } from "../components/vm/composeFile";
 import { httpGet } from "./support/http";
-import { startRegistry, type RunningRegistry } from "./support/registry";
+import { startRegistry } from "./support/registry";
 import { pool } from "./support/registryClient";
 import { describeWithTools, run, tool } from "./support/tools";
 
