@@ -375,20 +375,7 @@ export class VmRegistry extends pulumi.ComponentResource implements RegistryBack
       secret: true,
     });
 
-    return [
-      plain(
-        BUNDLE.compose,
-        renderComposeFile({
-          registryImage: s.image,
-          registryConfigPath: registryConfigPath(s.image),
-          nginxImage: s.nginxImage,
-          httpsPort: s.httpsPort,
-          httpRedirectPort: s.httpRedirectPort,
-          data,
-          htpasswd: true,
-          gcsKey: gcsKeyJson !== undefined,
-        }),
-      ),
+    const files: BundleFile[] = [
       plain(
         BUNDLE.registryConfig,
         renderRegistryConfig(
@@ -414,6 +401,31 @@ export class VmRegistry extends pulumi.ComponentResource implements RegistryBack
       ),
       ...(gcsKeyJson !== undefined ? [secretFile(BUNDLE.gcsKey, gcsKeyJson)] : []),
     ];
+
+    // The services carry a digest of each file they read, so a change to one recreates
+    // its container. A SHA-256 of a bcrypt file or a private key reveals neither (as the
+    // Kubernetes pod checksum), so the compose file stays plain and readable in a diff.
+    const fileHashes = pulumi.unsecret(
+      pulumi.all(
+        files.map((f) =>
+          f.content.apply((c) => [f.path, createHash("sha256").update(c).digest("hex")] as const),
+        ),
+      ),
+    );
+    const compose = fileHashes.apply((hashes) =>
+      renderComposeFile({
+        registryImage: s.image,
+        registryConfigPath: registryConfigPath(s.image),
+        nginxImage: s.nginxImage,
+        httpsPort: s.httpsPort,
+        httpRedirectPort: s.httpRedirectPort,
+        data,
+        htpasswd: true,
+        gcsKey: gcsKeyJson !== undefined,
+        fileHashes: Object.fromEntries(hashes),
+      }),
+    );
+    return [plain(BUNDLE.compose, compose), ...files];
   }
 
   // ---- delivery ----------------------------------------------------------------------
