@@ -8,7 +8,8 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { GeneratedFile, RegistryBackend, RegistryEndpoint } from "../shared/contract";
 import { createCredentials } from "../shared/credentials";
-import { registrySecretEnvVars, renderRegistryConfig } from "../shared/registryConfig";
+import { renderRegistryConfig } from "../shared/registryConfig";
+import { selfHostedSecretEnv } from "../shared/selfHostedConfig";
 import {
   envLines,
   logOptions,
@@ -69,13 +70,7 @@ export class DockerRegistry extends pulumi.ComponentResource implements Registry
       : undefined;
 
     // Secrets reach the registry by env only, never in config.yml.
-    const secretValues = pulumi.output({
-      httpSecret: credentials.httpSecret,
-      s3AccessKey: s.storage.driver === "s3" ? s.storage.s3?.accessKey : undefined,
-      s3SecretKey: s.storage.driver === "s3" ? s.storage.s3?.secretKey : undefined,
-      proxyPassword: s.proxy?.password,
-    });
-    const envs = pulumi.secret(secretValues.apply((v) => envLines(registrySecretEnvVars(v))));
+    const envs = selfHostedSecretEnv(s, credentials.httpSecret).apply(envLines);
 
     const uploads: docker.types.input.ContainerUpload[] = [
       { file: plan.configPath, content: configYml, permissions: "0644" },

@@ -8,7 +8,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { createCredentials, type RegistryCredentials } from "../shared/credentials";
 import type { GeneratedFile, RegistryBackend, RegistryEndpoint } from "../shared/contract";
-import { registrySecretEnv, registrySecretEnvVars } from "../shared/registryConfig";
+import { registrySecretEnv } from "../shared/registryConfig";
+import { selfHostedSecretEnv } from "../shared/selfHostedConfig";
 import {
   contentChecksum,
   manifestList,
@@ -111,14 +112,8 @@ function collectSecretValues(
   s: KubernetesSettings,
   credentials: RegistryCredentials,
 ): RegistrySecretValues {
-  const env = pulumi.output({
-    httpSecret: credentials.httpSecret,
-    s3AccessKey: s.storage.driver === "s3" ? s.storage.s3?.accessKey : undefined,
-    s3SecretKey: s.storage.driver === "s3" ? s.storage.s3?.secretKey : undefined,
-    proxyPassword: s.proxy?.password,
-  });
-  const envValue = (name: string) =>
-    pulumi.secret(env.apply((v) => registrySecretEnvVars(v)[name] ?? ""));
+  const env = selfHostedSecretEnv(s, credentials.httpSecret);
+  const envValue = (name: string) => pulumi.secret(env.apply((e) => e[name] ?? ""));
   const all: Required<RegistrySecretValues> = {
     httpSecret: envValue(registrySecretEnv.httpSecret),
     htpasswd: credentials.htpasswd,

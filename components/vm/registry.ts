@@ -13,12 +13,8 @@ import * as tls from "@pulumi/tls";
 import { local, remote, types } from "@pulumi/command";
 import type { GeneratedFile, RegistryBackend, RegistryEndpoint } from "../shared/contract";
 import { createCredentials, type RegistryCredentials } from "../shared/credentials";
-import {
-  registryConfigPath,
-  registrySecretEnvVars,
-  renderRegistryConfig,
-} from "../shared/registryConfig";
-import { selfHostedConfigSpec } from "../shared/selfHostedConfig";
+import { registryConfigPath, renderRegistryConfig } from "../shared/registryConfig";
+import { selfHostedConfigSpec, selfHostedSecretEnv } from "../shared/selfHostedConfig";
 import { createSelfSignedTls } from "../shared/selfSignedTls";
 import { renderCloudInit } from "./cloudInit";
 import {
@@ -353,16 +349,7 @@ export class VmRegistry extends pulumi.ComponentResource implements RegistryBack
           ? { kind: "hostPath", path: DATA_MOUNT_POINT }
           : { kind: "volume", name: DATA_VOLUME };
 
-    const envFile = pulumi
-      .secret(
-        pulumi.output({
-          httpSecret: credentials.httpSecret,
-          s3AccessKey: s.storage.driver === "s3" ? s.storage.s3?.accessKey : undefined,
-          s3SecretKey: s.storage.driver === "s3" ? s.storage.s3?.secretKey : undefined,
-          proxyPassword: s.proxy?.password,
-        }),
-      )
-      .apply((values) => renderEnvFile(registrySecretEnvVars(values)));
+    const envFile = selfHostedSecretEnv(s, credentials.httpSecret).apply(renderEnvFile);
 
     const plain = (path: string, content: pulumi.Input<string>): BundleFile => ({
       path,
