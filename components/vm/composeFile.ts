@@ -68,7 +68,11 @@ export interface ComposeFileOptions {
 
 type BundlePath = (typeof BUNDLE)[keyof typeof BUNDLE];
 
-/** The files each service reads at start (the registry's env file Compose itself compares). */
+/**
+ * The files each service reads at start (the registry's env file Compose itself compares).
+ * The registry re-reads htpasswd when its mtime changes, but a single-file bind mount keeps
+ * the inode the container started with if the copy replaces the file: so it is here too.
+ */
 export const SERVICE_FILES = {
   registry: [BUNDLE.registryConfig, BUNDLE.htpasswd, BUNDLE.gcsKey],
   nginx: [BUNDLE.nginxConfig, BUNDLE.certificate, BUNDLE.key],
