@@ -28,6 +28,22 @@ describe("planPush", () => {
     expect(plan.commands).toHaveLength(5);
   });
 
+  test("two images: both immutable tags are pushed before either moving tag", () => {
+    const plan = planPush(
+      outputs({ REGISTRY_USERNAME: "ci", REGISTRY_PASSWORD: "pw" }),
+      [...images, { name: "web", source: "web:build" }],
+      { branch: "main", sha: SHA, pullRequest: false, gitTag: false },
+      dockerClient(),
+      undefined,
+    );
+    expect(plan.commands.filter((c) => c.args[0] === "push").map((c) => c.args[1])).toEqual([
+      "r.example.com/team/app:main-89abcde",
+      "r.example.com/team/web:main-89abcde",
+      "r.example.com/team/app:latest",
+      "r.example.com/team/web:latest",
+    ]);
+  });
+
   test("the keyless GCP path skips login (gcloud's credential helper is set up by the workflow)", () => {
     const plan = planPush(
       outputs({ REGISTRY_BACKEND: "gcp", REGISTRY_PASSWORD: "" }),

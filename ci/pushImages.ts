@@ -8,7 +8,8 @@
  * masked (GitHub Actions), the CA is installed under <certs-dir>/<host:port>/ca.crt,
  * the client logs in (skipped for the keyless GCP path, where gcloud's credential
  * helper already did), then each image is pushed as <REGISTRY>/<name>:<tag> for every
- * tag of imageTags(). `--prepare` only masks and writes the step outputs the workflow
+ * tag of imageTags(): every image's immutable tag first, the moving tags (latest, stage)
+ * only after all of those are pushed. `--prepare` only masks and writes the step outputs the workflow
  * needs before login (host, backend, credential-helper, GCP identity).
  *
  * Environment: IMAGES, REGISTRY_OUTPUTS_FILE, PUSH_CLIENT, REGISTRY_CERTS_DIR stand in
@@ -124,7 +125,7 @@ export function planPush(
   client: RegistryClient,
   certDir: string | undefined,
 ): PushPlan {
-  const { all: tags } = imageTags(build.branch, build.sha, build);
+  const { all: tags, immutable, moving } = imageTags(build.branch, build.sha, build);
   let login: PushPlan["login"];
   const commands: Command[] = [];
   if (outputs.password !== "") {
@@ -140,12 +141,21 @@ export function planPush(
   } else if (usesCredentialHelper(outputs)) login = "credential-helper";
   else if (outputs.username === "") login = "anonymous";
   else throw new Error(`REGISTRY_USERNAME is ${outputs.username} but REGISTRY_PASSWORD is empty`);
+  // Every image's immutable tag first; the moving tags (latest, stage, a release) only
+  // once all of them are pushed, so a failure never leaves a mixed `latest` behind.
   const refs: string[] = [];
+  const ref = (image: ImageSpec, tag: string) => `${outputs.registry}/${image.name}:${tag}`;
   for (const image of images) {
-    const targets = tags.map((t) => `${outputs.registry}/${image.name}:${t}`);
-    refs.push(...targets);
-    commands.push(...client.push(image.source, targets, certDir));
+    refs.push(ref(image, immutable));
+    commands.push(...client.push(image.source, [ref(image, immutable)], certDir));
   }
+  const movingTags = moving.filter((t) => t !== immutable);
+  if (movingTags.length > 0)
+    for (const image of images) {
+      const targets = movingTags.map((t) => ref(image, t));
+      refs.push(...targets);
+      commands.push(...client.push(image.source, targets, certDir));
+    }
   return { tags, refs, login, commands };
 }
 

@@ -12,7 +12,8 @@
  * `npm ci` per commit; the cost is that a change to package.json is not reflected in
  * the base render (both sides run the head's dependencies), which the comment says.
  * The base is the merge base of base and head (what GitHub's "Files changed" shows),
- * unless --no-merge-base. Secrets stay redacted: render's default, never --show-secrets.
+ * unless --no-merge-base. Exits 1 (after writing the comment) when a stack of the head
+ * fails to render, so the pull request's check goes red. Secrets stay redacted: render's default, never --show-secrets.
  * Needs no cloud credentials: render runs the program under Pulumi's mocks.
  */
 import { execFile, execFileSync } from "node:child_process";
@@ -33,6 +34,8 @@ export interface StackDiff {
   patch: string;
   /** Rendered on one side only (a stack added or removed). */
   only?: "base" | "head";
+  /** The head's render of this stack failed (the check must fail, not only show it). */
+  headFailed?: boolean;
 }
 
 /** Stack names from file names in a tree's root. */
@@ -269,10 +272,12 @@ export async function renderDiff(opts: RenderDiffOptions): Promise<RenderDiffRes
     );
     const diffs = stacks.map((stack): StackDiff => {
       const only = !inBase.has(stack) ? "head" : !inHead.has(stack) ? "base" : undefined;
+      const headFailed = fs.existsSync(path.join(work, "head", stack, "RENDER-FAILED.txt"));
       return {
         stack,
         patch: diffDirs(work, `base/${stack}`, `head/${stack}`),
         ...(only ? { only } : {}),
+        ...(headFailed ? { headFailed } : {}),
       };
     });
     return { base: baseSha, head: headSha, diffs };
@@ -341,6 +346,12 @@ async function main(argv: string[]): Promise<void> {
   if (args.patchOut) fs.writeFileSync(args.patchOut, result.diffs.map((d) => d.patch).join(""));
   if (args.out) fs.writeFileSync(args.out, markdown);
   else process.stdout.write(markdown);
+  // The comment and patch are written first, so reviewers still see why the check failed.
+  const failed = result.diffs.filter((d) => d.headFailed).map((d) => d.stack);
+  if (failed.length > 0) {
+    console.error(`the head no longer renders: ${failed.join(", ")} (see RENDER-FAILED.txt)`);
+    process.exitCode = 1;
+  }
 }
 
 if (require.main === module) {

@@ -164,6 +164,24 @@ describeWithTools(
       expect(await tagsOf(`http://${registry.address}`, "team/pr")).toEqual(["main-facade0"]);
     });
 
+    test("two images, the second missing: the first gets its immutable tag and no latest", async () => {
+      const missing = `oci:${path.join(work, "no-such-layout")}:v1`;
+      const r = pushScript(
+        [
+          "--outputs",
+          outputsFile,
+          "--images",
+          `team/mixed-app=${image.ref}\nteam/mixed-web=${missing}`,
+        ],
+        github({ GITHUB_REF_NAME: "main" }),
+      );
+      expect(r.status).not.toBe(0);
+      expect(await tagsOf(`http://${registry.address}`, "team/mixed-app")).toEqual([
+        "main-c0ffee1",
+      ]);
+      expect(await tagsOf(`http://${registry.address}`, "team/mixed-web")).toEqual([]);
+    });
+
     test("a wrong password fails at login and pushes nothing", async () => {
       const wrong = writeOutputs(work, {
         REGISTRY: registry.address,

@@ -101,6 +101,8 @@ describe("render diff between two commits", () => {
     expect(byStack.old).toMatchObject({ only: "base" });
     expect(byStack.old.patch).toMatch(/^- {2}listen 6000;$/m);
     expect(byStack.breaks.patch).toContain("+++ head/breaks/RENDER-FAILED.txt");
+    expect(byStack.breaks.headFailed).toBe(true);
+    expect(byStack.dev.headFailed).toBeUndefined();
     expect(byStack.breaks.patch).toContain(
       "+registry:vm.port must be an integer from 1 to 65535 (got 0)",
     );
@@ -157,6 +159,31 @@ describe("render diff between two commits", () => {
     expect(md).toContain("| `dev` | 2 files changed, +2 −2 |");
     expect(md).not.toContain("prod");
     expect(fs.readFileSync(patchOut, "utf8")).toMatch(/^\+ {2}listen 5001;$/m);
+  });
+
+  test("the CLI fails the check when the head stops rendering, after writing the comment", () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "render-diff-fail-"));
+    const git = gitRepo(dir);
+    const stack = (cfg: Record<string, unknown>) => stringify({ config: cfg });
+    write(dir, {
+      "tools/render.ts": FIXTURE_RENDER,
+      "Pulumi.dev.yaml": stack({ "fixture:port": 5000 }),
+    });
+    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
+    write(dir, { ".gitignore": "node_modules\n" });
+    git("add", "-A");
+    git("commit", "-qm", "base");
+    write(dir, { "Pulumi.dev.yaml": stack({ "fixture:port": 5000, "fixture:fail": true }) });
+    git("commit", "-qam", "breaks dev");
+    const out = path.join(dir, "comment.md");
+    const r = spawnSync(
+      path.join(ROOT, "node_modules", ".bin", "tsx"),
+      [path.join(ROOT, "ci", "renderDiff.ts"), "--repo", dir, "--base", "HEAD~1", "--out", out],
+      { encoding: "utf8", timeout: 120_000 },
+    );
+    expect(r.stderr).toBe("the head no longer renders: dev (see RENDER-FAILED.txt)\n");
+    expect(r.status).toBe(1);
+    expect(fs.readFileSync(out, "utf8")).toContain("RENDER-FAILED.txt");
   });
 
   test("the project's own render, on two variants of a real stack file", async () => {

@@ -77,7 +77,8 @@ describeWithTools(
 
     test("what the pod gets: config.yml from the ConfigMap, htpasswd and REGISTRY_HTTP_SECRET from the Secret", () => {
       expect(Object.keys(env)).toEqual(["REGISTRY_HTTP_SECRET"]);
-      expect(env.REGISTRY_HTTP_SECRET).toMatch(/^[A-Za-z0-9]{48}$/);
+      // A YAML string: the registry parses REGISTRY_* values as YAML.
+      expect(env.REGISTRY_HTTP_SECRET).toMatch(/^"[A-Za-z0-9]{48}"$/);
       expect(secretData.htpasswd).toMatch(/^ci:\$2y\$10\$/);
       // The served file differs from the generated one only in what the harness maps.
       const served = parse(fs.readFileSync(registry.configPath, "utf8"));

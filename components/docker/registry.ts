@@ -8,7 +8,8 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { GeneratedFile, RegistryBackend, RegistryEndpoint } from "../shared/contract";
 import { createCredentials } from "../shared/credentials";
-import { registrySecretEnv, renderRegistryConfig } from "../shared/registryConfig";
+import { renderRegistryConfig } from "../shared/registryConfig";
+import { selfHostedSecretEnv } from "../shared/selfHostedConfig";
 import {
   envLines,
   logOptions,
@@ -56,24 +57,20 @@ export class DockerRegistry extends pulumi.ComponentResource implements Registry
         )
       : undefined;
 
+    // A fixed name (or host port) cannot be held twice: a replacement must delete the old
+    // one first, or the new one collides (Pulumi creates before it deletes by default).
+    const fixedName: pulumi.CustomResourceOptions = { ...child, deleteBeforeReplace: true };
+
     const network = plan.tls
       ? new docker.Network(
           `${name}-network`,
           { name: plan.tls.networkName, driver: "bridge" },
-          child,
+          fixedName,
         )
       : undefined;
 
     // Secrets reach the registry by env only, never in config.yml.
-    const secretVars: Record<string, pulumi.Input<string>> = {
-      [registrySecretEnv.httpSecret]: credentials.httpSecret,
-    };
-    if (s.storage.driver === "s3" && s.storage.s3?.accessKey)
-      secretVars[registrySecretEnv.s3AccessKey] = s.storage.s3.accessKey;
-    if (s.storage.driver === "s3" && s.storage.s3?.secretKey)
-      secretVars[registrySecretEnv.s3SecretKey] = s.storage.s3.secretKey;
-    if (s.proxy?.password) secretVars[registrySecretEnv.proxyPassword] = s.proxy.password;
-    const envs = pulumi.secret(pulumi.all(secretVars).apply(envLines));
+    const envs = selfHostedSecretEnv(s, credentials.httpSecret).apply(envLines);
 
     const uploads: docker.types.input.ContainerUpload[] = [
       { file: plan.configPath, content: configYml, permissions: "0644" },
@@ -113,8 +110,9 @@ export class DockerRegistry extends pulumi.ComponentResource implements Registry
         wait: true,
         waitTimeout: 120,
       },
-      // Kept encrypted in state whatever the provider echoes back.
-      { ...child, additionalSecretOutputs: ["envs", "uploads"] },
+      // Kept encrypted in state whatever the provider echoes back. Nearly every input
+      // (env, uploads, ports, image) replaces the container: the old one goes first.
+      { ...fixedName, additionalSecretOutputs: ["envs", "uploads"] },
     );
 
     const files: GeneratedFile[] = [{ path: "docker/config.yml", text: configYml }];
@@ -130,7 +128,7 @@ export class DockerRegistry extends pulumi.ComponentResource implements Registry
           network: network.name,
           restartPolicy: s.restartPolicy,
           logOpts: logOptions(s),
-          dependsOn: [registryContainer],
+          registryContainerId: registryContainer.id,
         },
         { parent: this, providers: provider ? [provider] : undefined },
       );

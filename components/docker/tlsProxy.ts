@@ -17,8 +17,11 @@ export interface DockerTlsProxyArgs {
   network: pulumi.Input<string>;
   restartPolicy: string;
   logOpts: Record<string, string>;
-  /** The registry container: nginx starts once it answers. */
-  dependsOn: pulumi.Input<pulumi.Resource>[];
+  /**
+   * The registry container's id: nginx starts once it answers, and is replaced with it
+   * (nginx resolves the upstream's address once, at start).
+   */
+  registryContainerId: pulumi.Input<string>;
 }
 
 /** The CA lives long (clients install it once); the server certificate is renewed by `pulumi up`. */
@@ -63,6 +66,11 @@ export class DockerTlsProxy extends pulumi.ComponentResource {
         restart: args.restartPolicy,
         ports: plan.nginxPorts,
         networksAdvanced: [{ name: args.network }],
+        // nginx resolves `upstream` once, at start: a replaced registry container gets a
+        // new address and nginx would answer 502 until restarted. This label replaces
+        // nginx with it. (Per-request DNS through Docker's 127.0.0.11 would need a variable
+        // in proxy_pass, which gives up the upstream block's keepalive connections.)
+        labels: [{ label: "registry.upstream-container-id", value: args.registryContainerId }],
         uploads: [
           { file: NGINX_PATHS.config, content: this.nginxConf, permissions: "0644" },
           {
@@ -82,7 +90,13 @@ export class DockerTlsProxy extends pulumi.ComponentResource {
         wait: true,
         waitTimeout: 60,
       },
-      { ...child, dependsOn: args.dependsOn, additionalSecretOutputs: ["uploads"] },
+      {
+        ...child,
+        // Fixed name and host port: the old container goes before the new one starts.
+        deleteBeforeReplace: true,
+        replaceOnChanges: ["labels"],
+        additionalSecretOutputs: ["uploads"],
+      },
     );
 
     this.caCertPem = certificates.caCertPem;

@@ -45,7 +45,11 @@ export interface RegistrySecretValues {
 }
 export type SecretValueName = keyof RegistrySecretValues;
 
-/** Each secret value: its key in the Secret, and how the registry reads it (env var or file). */
+/**
+ * Each secret value: its key in the Secret, and how the registry reads it (env var or
+ * file). A value read by env is stored as the env must receive it: a YAML string
+ * (registrySecretEnvVars; the component quotes it).
+ */
 const SECRET_KEYS: Record<SecretValueName, { key: string; env?: string }> = {
   httpSecret: { key: "http-secret", env: registrySecretEnv.httpSecret },
   htpasswd: { key: "htpasswd" },

@@ -8,6 +8,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { createCredentials, type RegistryCredentials } from "../shared/credentials";
 import type { GeneratedFile, RegistryBackend, RegistryEndpoint } from "../shared/contract";
+import { registrySecretEnv } from "../shared/registryConfig";
+import { selfHostedSecretEnv } from "../shared/selfHostedConfig";
 import {
   contentChecksum,
   manifestList,
@@ -101,17 +103,23 @@ export class KubernetesRegistry extends pulumi.ComponentResource implements Regi
   }
 }
 
-/** The secret values these settings need, each a Pulumi secret. */
+/**
+ * The secret values these settings need, each a Pulumi secret. Those the registry reads
+ * by env hold the text the container's env must receive (registrySecretEnvVars: a YAML
+ * string, since the registry parses REGISTRY_* values as YAML).
+ */
 function collectSecretValues(
   s: KubernetesSettings,
   credentials: RegistryCredentials,
 ): RegistrySecretValues {
+  const env = selfHostedSecretEnv(s, credentials.httpSecret);
+  const envValue = (name: string) => pulumi.secret(env.apply((e) => e[name] ?? ""));
   const all: Required<RegistrySecretValues> = {
-    httpSecret: credentials.httpSecret,
+    httpSecret: envValue(registrySecretEnv.httpSecret),
     htpasswd: credentials.htpasswd,
-    s3AccessKey: pulumi.secret(s.storage.s3?.accessKey ?? ""),
-    s3SecretKey: pulumi.secret(s.storage.s3?.secretKey ?? ""),
-    proxyPassword: pulumi.secret(s.proxy?.password ?? ""),
+    s3AccessKey: envValue(registrySecretEnv.s3AccessKey),
+    s3SecretKey: envValue(registrySecretEnv.s3SecretKey),
+    proxyPassword: envValue(registrySecretEnv.proxyPassword),
     gcsKeyJson: pulumi.secret(s.storage.gcs?.keyJson ?? ""),
   };
   const values: RegistrySecretValues = { httpSecret: all.httpSecret };

@@ -48,6 +48,51 @@ export const registrySecretEnv = {
   proxyPassword: "REGISTRY_PROXY_PASSWORD",
 } as const;
 
+/** The secret values that reach the registry by environment, as plain text. */
+export interface RegistrySecretEnvValues {
+  httpSecret: string;
+  s3AccessKey?: string;
+  s3SecretKey?: string;
+  proxyPassword?: string;
+}
+
+/**
+ * The registry's secret environment, variable name → value, for every self-hosted
+ * backend. distribution parses each REGISTRY_* value as YAML (configuration/parser.go):
+ * a raw `!x` becomes empty, `*x` stops the registry, `0123` or `yes` change meaning. So
+ * each value is written as a YAML string that parses back to exactly itself.
+ */
+export function registrySecretEnvVars(v: RegistrySecretEnvValues): Record<string, string> {
+  const env: Record<string, string> = { [registrySecretEnv.httpSecret]: yamlString(v.httpSecret) };
+  if (v.s3AccessKey) env[registrySecretEnv.s3AccessKey] = yamlString(v.s3AccessKey);
+  if (v.s3SecretKey) env[registrySecretEnv.s3SecretKey] = yamlString(v.s3SecretKey);
+  if (v.proxyPassword) env[registrySecretEnv.proxyPassword] = yamlString(v.proxyPassword);
+  return env;
+}
+
+/**
+ * A YAML double-quoted scalar holding exactly `value`, on one line of printable ASCII
+ * with no `'`, no `$` and no backslash pair: so it also passes unchanged through a
+ * Compose env_file in single quotes (compose v2 reads them literally; docker-compose 1.x
+ * turns `\\` into `\`) and through a container's `NAME=value` env. `"` is written `\"`,
+ * a backslash `\x5C`, and every other character outside printable ASCII, `'` and `$`
+ * as a YAML escape (\xXX, \uXXXX, \UXXXXXXXX).
+ */
+export function yamlString(value: string): string {
+  let out = '"';
+  for (const ch of value) {
+    const cp = ch.codePointAt(0)!;
+    if (ch === '"') out += '\\"';
+    else if (cp >= 0x20 && cp < 0x7f && !"\\'$".includes(ch)) out += ch;
+    else if (cp <= 0xff) out += `\\x${hex(cp, 2)}`;
+    else if (cp <= 0xffff) out += `\\u${hex(cp, 4)}`;
+    else out += `\\U${hex(cp, 8)}`;
+  }
+  return `${out}"`;
+}
+
+const hex = (n: number, width: number) => n.toString(16).toUpperCase().padStart(width, "0");
+
 /** Where the registry image reads its config: v3 images moved it. */
 export function registryConfigPath(image: string): string {
   const tag = /:([^/@:]+)(@sha256:[a-f0-9]+)?$/.exec(image)?.[1] ?? "";

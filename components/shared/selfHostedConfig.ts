@@ -3,7 +3,8 @@
  * Kubernetes, VM and Docker backends. A backend only says where things are in its
  * container; secrets stay out (they go by env: registrySecretEnv).
  */
-import type { RegistryConfigSpec, StorageSpec } from "./registryConfig";
+import * as pulumi from "@pulumi/pulumi";
+import { registrySecretEnvVars, type RegistryConfigSpec, type StorageSpec } from "./registryConfig";
 import type { SelfHostedSettings, StorageSettings } from "./selfHostedSettings";
 
 /** Where the registry listens and finds its files, inside its container or pod. */
@@ -44,4 +45,21 @@ export function selfHostedConfigSpec(
     },
     logLevel: s.logLevel,
   };
+}
+
+/**
+ * The registry's secret environment for these settings (registrySecretEnvVars: each value
+ * a YAML string), a Pulumi secret. Every self-hosted backend uses this.
+ */
+export function selfHostedSecretEnv(
+  s: SelfHostedSettings,
+  httpSecret: pulumi.Input<string>,
+): pulumi.Output<Record<string, string>> {
+  const values = pulumi.output({
+    httpSecret,
+    s3AccessKey: s.storage.driver === "s3" ? s.storage.s3?.accessKey : undefined,
+    s3SecretKey: s.storage.driver === "s3" ? s.storage.s3?.secretKey : undefined,
+    proxyPassword: s.proxy?.password,
+  });
+  return pulumi.secret(values.apply(registrySecretEnvVars));
 }

@@ -20,6 +20,7 @@ const base: ComposeFileOptions = {
   data: { kind: "volume", name: "registry-data" },
   htpasswd: true,
   gcsKey: false,
+  fileHashes: {},
 };
 
 type Service = {

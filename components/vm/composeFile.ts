@@ -58,6 +58,34 @@ export interface ComposeFileOptions {
   htpasswd: boolean;
   /** Mount a GCS service-account key. */
   gcsKey: boolean;
+  /**
+   * SHA-256 (hex) of each bundle file a service reads, by BUNDLE path. They become the
+   * service's labels, so `docker compose up -d` recreates exactly the container whose
+   * files changed: Compose compares a service's configuration, not its mounted files.
+   */
+  fileHashes: Partial<Record<BundlePath, string>>;
+}
+
+type BundlePath = (typeof BUNDLE)[keyof typeof BUNDLE];
+
+/**
+ * The files each service reads at start (the registry's env file Compose itself compares).
+ * The registry re-reads htpasswd when its mtime changes, but a single-file bind mount keeps
+ * the inode the container started with if the copy replaces the file: so it is here too.
+ */
+export const SERVICE_FILES = {
+  registry: [BUNDLE.registryConfig, BUNDLE.htpasswd, BUNDLE.gcsKey],
+  nginx: [BUNDLE.nginxConfig, BUNDLE.certificate, BUNDLE.key],
+} as const;
+
+/** `bundle.sha256.<file>` labels for the service's files that are in the bundle. */
+function fileLabels(
+  files: readonly BundlePath[],
+  hashes: ComposeFileOptions["fileHashes"],
+): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const f of files) if (hashes[f] !== undefined) labels[`bundle.sha256.${f}`] = hashes[f];
+  return labels;
 }
 
 /** Capped logs (a fresh object per service: a shared one would print as a YAML anchor). */
@@ -81,6 +109,7 @@ export function composeObject(o: ComposeFileOptions): Record<string, unknown> {
         image: o.registryImage,
         restart: "unless-stopped",
         env_file: [BUNDLE.env],
+        labels: fileLabels(SERVICE_FILES.registry, o.fileHashes),
         volumes: registryVolumes,
         // Only nginx is published; the registry is reached on the compose network.
         expose: ["5000"],
@@ -98,6 +127,7 @@ export function composeObject(o: ComposeFileOptions): Record<string, unknown> {
         image: o.nginxImage,
         restart: "unless-stopped",
         depends_on: { registry: { condition: "service_healthy" } },
+        labels: fileLabels(SERVICE_FILES.nginx, o.fileHashes),
         ports,
         volumes: [
           ro(BUNDLE.nginxConfig, IN_CONTAINER.nginxConfig),

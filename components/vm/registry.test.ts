@@ -235,7 +235,10 @@ describe("existing host, self-signed TLS", () => {
       config: { "registry:backend": "vm", "registry:vm": SCENARIOS.existingSelfSigned },
       showSecrets: true,
     });
-    expect(shown.files["vm/registry.env"]).toBe(`REGISTRY_HTTP_SECRET=${httpSecretOf(shown)}\n`);
+    // A YAML string in single quotes: the registry parses REGISTRY_* values as YAML.
+    expect(shown.files["vm/registry.env"]).toBe(
+      `REGISTRY_HTTP_SECRET='"${httpSecretOf(shown)}"'\n`,
+    );
     expect(shown.files["vm/htpasswd"]).toMatch(/^ci:\$2y\$10\$/);
     expect(shown.files["vm/certs/server.key"]).toMatch(/^-----BEGIN EC PRIVATE KEY-----/);
   });
@@ -374,10 +377,10 @@ describe("existing host, provided TLS from a private CA, S3 storage, pull-throug
     });
     expect(shown.files["vm/registry.env"]).toBe(
       [
-        `REGISTRY_HTTP_SECRET=${httpSecretOf(shown)}`,
-        "REGISTRY_STORAGE_S3_ACCESSKEY=AKIAEXAMPLE",
-        "REGISTRY_STORAGE_S3_SECRETKEY=s3-secret/with+chars",
-        "REGISTRY_PROXY_PASSWORD=hub-password",
+        `REGISTRY_HTTP_SECRET='"${httpSecretOf(shown)}"'`,
+        `REGISTRY_STORAGE_S3_ACCESSKEY='"AKIAEXAMPLE"'`,
+        `REGISTRY_STORAGE_S3_SECRETKEY='"s3-secret/with+chars"'`,
+        `REGISTRY_PROXY_PASSWORD='"hub-password"'`,
         "",
       ].join("\n"),
     );

@@ -13,12 +13,8 @@ import * as tls from "@pulumi/tls";
 import { local, remote, types } from "@pulumi/command";
 import type { GeneratedFile, RegistryBackend, RegistryEndpoint } from "../shared/contract";
 import { createCredentials, type RegistryCredentials } from "../shared/credentials";
-import {
-  registryConfigPath,
-  registrySecretEnv,
-  renderRegistryConfig,
-} from "../shared/registryConfig";
-import { selfHostedConfigSpec } from "../shared/selfHostedConfig";
+import { registryConfigPath, renderRegistryConfig } from "../shared/registryConfig";
+import { selfHostedConfigSpec, selfHostedSecretEnv } from "../shared/selfHostedConfig";
 import { createSelfSignedTls } from "../shared/selfSignedTls";
 import { renderCloudInit } from "./cloudInit";
 import {
@@ -353,26 +349,7 @@ export class VmRegistry extends pulumi.ComponentResource implements RegistryBack
           ? { kind: "hostPath", path: DATA_MOUNT_POINT }
           : { kind: "volume", name: DATA_VOLUME };
 
-    const env: Record<string, pulumi.Input<string> | undefined> = {
-      [registrySecretEnv.httpSecret]: credentials.httpSecret,
-      ...(s.storage.driver === "s3"
-        ? {
-            [registrySecretEnv.s3AccessKey]: s.storage.s3?.accessKey,
-            [registrySecretEnv.s3SecretKey]: s.storage.s3?.secretKey,
-          }
-        : {}),
-      [registrySecretEnv.proxyPassword]: s.proxy?.password,
-    };
-    const envEntries = Object.entries(env).filter(
-      (e): e is [string, pulumi.Input<string>] => e[1] !== undefined,
-    );
-    const envFile = pulumi
-      .secret(
-        pulumi.all(
-          envEntries.map(([k, v]) => pulumi.output(v).apply((value) => [k, value] as const)),
-        ),
-      )
-      .apply((entries) => renderEnvFile(Object.fromEntries(entries)));
+    const envFile = selfHostedSecretEnv(s, credentials.httpSecret).apply(renderEnvFile);
 
     const plain = (path: string, content: pulumi.Input<string>): BundleFile => ({
       path,
@@ -385,20 +362,7 @@ export class VmRegistry extends pulumi.ComponentResource implements RegistryBack
       secret: true,
     });
 
-    return [
-      plain(
-        BUNDLE.compose,
-        renderComposeFile({
-          registryImage: s.image,
-          registryConfigPath: registryConfigPath(s.image),
-          nginxImage: s.nginxImage,
-          httpsPort: s.httpsPort,
-          httpRedirectPort: s.httpRedirectPort,
-          data,
-          htpasswd: true,
-          gcsKey: gcsKeyJson !== undefined,
-        }),
-      ),
+    const files: BundleFile[] = [
       plain(
         BUNDLE.registryConfig,
         renderRegistryConfig(
@@ -424,6 +388,31 @@ export class VmRegistry extends pulumi.ComponentResource implements RegistryBack
       ),
       ...(gcsKeyJson !== undefined ? [secretFile(BUNDLE.gcsKey, gcsKeyJson)] : []),
     ];
+
+    // The services carry a digest of each file they read, so a change to one recreates
+    // its container. A SHA-256 of a bcrypt file or a private key reveals neither (as the
+    // Kubernetes pod checksum), so the compose file stays plain and readable in a diff.
+    const fileHashes = pulumi.unsecret(
+      pulumi.all(
+        files.map((f) =>
+          f.content.apply((c) => [f.path, createHash("sha256").update(c).digest("hex")] as const),
+        ),
+      ),
+    );
+    const compose = fileHashes.apply((hashes) =>
+      renderComposeFile({
+        registryImage: s.image,
+        registryConfigPath: registryConfigPath(s.image),
+        nginxImage: s.nginxImage,
+        httpsPort: s.httpsPort,
+        httpRedirectPort: s.httpRedirectPort,
+        data,
+        htpasswd: true,
+        gcsKey: gcsKeyJson !== undefined,
+        fileHashes: Object.fromEntries(hashes),
+      }),
+    );
+    return [plain(BUNDLE.compose, compose), ...files];
   }
 
   // ---- delivery ----------------------------------------------------------------------

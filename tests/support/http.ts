@@ -10,10 +10,17 @@ export interface HttpAnswer {
 
 export function httpGet(
   url: string,
-  opts: { username?: string; password?: string; ca?: string; method?: string } = {},
+  opts: {
+    username?: string;
+    password?: string;
+    ca?: string;
+    method?: string;
+    accept?: string;
+  } = {},
 ): Promise<HttpAnswer> {
   const u = new URL(url);
   const headers: Record<string, string> = {};
+  if (opts.accept !== undefined) headers.accept = opts.accept;
   if (opts.username !== undefined)
     headers.authorization = `Basic ${Buffer.from(`${opts.username}:${opts.password ?? ""}`).toString("base64")}`;
   const client = u.protocol === "https:" ? https : http;

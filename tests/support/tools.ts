@@ -18,6 +18,7 @@ export const TOOLS = {
   "cloud-init": { path: "/usr/bin/cloud-init", pkg: "cloud-init" },
   podman: { path: "/usr/bin/podman", pkg: "podman" },
   curl: { path: "/usr/bin/curl", pkg: "curl" },
+  shellcheck: { path: "/usr/bin/shellcheck", pkg: "shellcheck" },
 } as const;
 
 export type Tool = keyof typeof TOOLS;
