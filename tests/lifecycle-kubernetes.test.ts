@@ -1,0 +1,131 @@
+/**
+ * Day two on the Kubernetes backend: each change a user makes, applied over the
+ * state the first `pulumi up` left. Pods read the ConfigMap and Secret at start, so
+ * a change to either must change the pod template (and roll the pods).
+ */
+import { runCatalogue, stack, type DayTwoCase } from "./lifecycle/catalogue";
+
+// The committed dev stack (Pulumi.dev.yaml).
+const DEV = {
+  namespace: "registry",
+  nodePort: 30500,
+  persistence: { size: "10Gi" },
+  garbageCollection: { enabled: true, schedule: "0 3 * * 0" },
+};
+const S3 = {
+  namespace: "registry",
+  nodePort: 30500,
+  storage: { driver: "s3", s3: { bucket: "ci-images", region: "eu-west-1" } },
+};
+const k8s = (settings: Record<string, unknown>) => stack("kubernetes", settings);
+const dev = (before: Record<string, unknown>, after: Record<string, unknown>) => ({
+  stack: "dev",
+  before: k8s(before),
+  after: k8s(after),
+  secretKeys: ["registry:kubernetes"],
+});
+const GC = [
+  "CronJob/registry-gc",
+  "Role/registry-gc",
+  "RoleBinding/registry-gc",
+  "ServiceAccount/registry-gc",
+];
+
+const cases: DayTwoCase[] = [
+  {
+    title: "set a password of your own instead of the generated one",
+    change: dev(DEV, { ...DEV, auth: { password: "correct-horse-battery-staple-1" } }),
+    expect: {
+      plan: {
+        delete: ["RandomPassword/registry-password"],
+        // pulumi-kubernetes replaces a ConfigMap or Secret whose data changes (named: deleted first).
+        replace: ["Secret/registry-secrets"],
+        update: ["Deployment/registry"],
+      },
+    },
+  },
+  {
+    title: "bump the registry image",
+    change: dev(DEV, { ...DEV, image: "registry:2.8.2" }),
+    expect: { plan: { update: ["Deployment/registry"] } },
+  },
+  {
+    title: "move the NodePort",
+    change: dev(DEV, { ...DEV, nodePort: 30600 }),
+    expect: {
+      plan: { update: ["Service/registry-service"] },
+      movesRegistry: "the NodePort is in REGISTRY",
+    },
+  },
+  {
+    title: "grow the claim",
+    change: dev(DEV, { ...DEV, persistence: { size: "20Gi" } }),
+    expect: { plan: { update: ["PersistentVolumeClaim/registry-data"] } },
+  },
+  {
+    title: "raise the log level",
+    change: dev(DEV, { ...DEV, logLevel: "debug" }),
+    expect: {
+      plan: { replace: ["ConfigMap/registry-config"], update: ["Deployment/registry"] },
+    },
+  },
+  {
+    title: "turn garbage collection off",
+    change: dev(DEV, { ...DEV, garbageCollection: { enabled: false } }),
+    expect: { plan: { delete: GC } },
+  },
+  {
+    title: "move the garbage-collection schedule",
+    change: dev(DEV, { ...DEV, garbageCollection: { enabled: true, schedule: "0 4 * * 6" } }),
+    expect: { plan: { update: ["CronJob/registry-gc"] } },
+  },
+  {
+    title: "make it a pull-through cache with an upstream login",
+    change: dev(DEV, {
+      ...DEV,
+      garbageCollection: { enabled: false },
+      proxy: {
+        remoteUrl: "https://registry-1.docker.io",
+        username: "mirror",
+        password: "upstream-token-0123456789",
+      },
+    }),
+    expect: {
+      plan: {
+        delete: GC,
+        replace: ["ConfigMap/registry-config", "Secret/registry-secrets"],
+        update: ["Deployment/registry"],
+      },
+    },
+  },
+  {
+    title: "with object storage, scale to 2 replicas",
+    change: dev(S3, { ...S3, replicas: 2 }),
+    expect: { plan: { update: ["Deployment/registry"] } },
+  },
+  {
+    title: "with object storage, move to another bucket",
+    change: dev(S3, {
+      ...S3,
+      storage: { driver: "s3", s3: { bucket: "ci-images-2", region: "eu-west-1" } },
+    }),
+    expect: {
+      plan: { replace: ["ConfigMap/registry-config"], update: ["Deployment/registry"] },
+    },
+  },
+  {
+    title: "give the registry more memory",
+    change: dev(DEV, { ...DEV, resources: { limits: { memory: "1Gi" } } }),
+    expect: { plan: { update: ["Deployment/registry"] } },
+  },
+  {
+    title: "a new StorageClass for the claim (a new, empty claim)",
+    change: dev(DEV, { ...DEV, persistence: { size: "10Gi", storageClass: "fast" } }),
+    expect: {
+      plan: { replace: ["PersistentVolumeClaim/registry-data"] },
+      losesImages: { readme: "Changing `persistence.storageClass`" },
+    },
+  },
+];
+
+runCatalogue(cases);
