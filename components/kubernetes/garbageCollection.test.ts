@@ -10,12 +10,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { ICronJob } from "kubernetes-models/batch/v1/CronJob";
 import type { IContainer } from "kubernetes-models/v1/Container";
-import {
-  contentChecksum,
-  GC_FAILED_EXIT_CODE,
-  registryConfigYaml,
-  renderManifests,
-} from "./manifests";
+import { GC_FAILED_EXIT_CODE } from "./garbageCollection";
+import { contentChecksum, registryConfigYaml, renderManifests } from "./manifests";
 import { kubernetesSettings } from "./settings";
 
 function gcPod(raw: Record<string, unknown>) {
