@@ -28,6 +28,8 @@ export const RUN_AS = 1000;
 export const DATA_DIR = "/var/lib/registry";
 export const HTPASSWD_PATH = "/auth/htpasswd";
 export const GCS_KEY_PATH = "/etc/registry-gcs/key.json";
+/** The registry's container in the Deployment's pods (garbage collection execs into it). */
+export const REGISTRY_CONTAINER = "registry";
 /** The secret values the registry may need, by what they are. */
 export interface RegistrySecretValues {
   httpSecret: pulumi.Input<string>;
@@ -241,9 +243,6 @@ export function renderManifests(input: ManifestInput): KubernetesManifests {
     });
     mounts.push({ name: "gcs-key", mountPath: path.posix.dirname(GCS_KEY_PATH), readOnly: true });
   }
-  // What the garbage collector needs too: config, data, storage credentials.
-  const storageVolumes = [...volumes];
-  const storageMounts = [...mounts];
   if (needed.includes("htpasswd")) {
     volumes.push({
       name: "htpasswd",
@@ -255,7 +254,6 @@ export function renderManifests(input: ManifestInput): KubernetesManifests {
     });
     mounts.push({ name: "htpasswd", mountPath: path.posix.dirname(HTPASSWD_PATH), readOnly: true });
   }
-  const storageEnv = secretEnv.filter((e) => e.name !== registrySecretEnv.httpSecret);
 
   const resources: In.core.v1.ResourceRequirements = {
     requests: { cpu: s.resources.requests.cpu, memory: s.resources.requests.memory },
@@ -277,7 +275,13 @@ export function renderManifests(input: ManifestInput): KubernetesManifests {
   const deployment: KubernetesManifests["deployment"] = {
     apiVersion: "apps/v1",
     kind: "Deployment",
-    metadata: meta(names.deployment, "server"),
+    metadata: {
+      ...meta(names.deployment, "server"),
+      // Server-side apply without force fails on a field another manager took, such as
+      // .spec.replicas after a `kubectl scale` (by a person, or by the garbage collection
+      // of earlier releases): pulumi-kubernetes#2491, #3312. The stack's values win.
+      annotations: { "pulumi.com/patchForce": "true" },
+    },
     spec: {
       replicas: s.replicas,
       revisionHistoryLimit: 5,
@@ -296,7 +300,7 @@ export function renderManifests(input: ManifestInput): KubernetesManifests {
           automountServiceAccountToken: false,
           containers: [
             {
-              name: "registry",
+              name: REGISTRY_CONTAINER,
               image: s.image,
               imagePullPolicy: "IfNotPresent",
               // The image's entrypoint turns "<file>.yml" into `registry serve <file>.yml`.
@@ -407,14 +411,8 @@ export function renderManifests(input: ManifestInput): KubernetesManifests {
       selectorLabels,
       podSpecCommon,
       configPath,
-      resources,
-      storageVolumes,
-      storageMounts,
-      storageEnv,
+      registryContainer: REGISTRY_CONTAINER,
       containerSecurity: RESTRICTED_CONTAINER_SECURITY,
-      // The collector pod mounts the same volume: with ReadWriteOnce only on the node
-      // where the registry runs (the volume is attached there).
-      sameNodeAsRegistry: singleNodeVolume,
     });
 
   return manifests;
