@@ -424,7 +424,7 @@ describe("garbage collection", () => {
       expect(pod.initContainers).toBeUndefined();
       expect(pod.volumes).toEqual([{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }]);
       expect(pod.containers.map((c) => [c.name, c.image, c.command!.slice(0, 2)])).toEqual([
-        ["garbage-collect", "alpine/kubectl:1.34.1", ["/bin/sh", "-c"]],
+        ["garbage-collect", "docker.io/alpine/kubectl:1.34.1", ["/bin/sh", "-c"]],
       ]);
     }
   });

@@ -17,7 +17,7 @@ import {
 import { selfHostedSettings } from "../shared/selfHostedSettings";
 
 /** Pinned kubectl for the garbage-collection Job: it needs a shell too (Alpine: busybox sh), which registry.k8s.io/kubectl (distroless) lacks. */
-export const DEFAULT_KUBECTL_IMAGE = "alpine/kubectl:1.34.1";
+export const DEFAULT_KUBECTL_IMAGE = "docker.io/alpine/kubectl:1.34.1";
 
 const dnsLabel = (what: string) =>
   pattern(
@@ -179,7 +179,7 @@ const garbageCollectionSettings = z
     schedule: cronSchedule().default("0 3 * * 0"),
     /** Also delete manifests that no tag points to (default false: it breaks images pushed by digest only). */
     deleteUntagged: bool().default(false),
-    /** The image the garbage-collection script runs in: kubectl and a POSIX sh (default alpine/kubectl:1.34.1). */
+    /** The image the garbage-collection script runs in: kubectl and a POSIX sh (default docker.io/alpine/kubectl:1.34.1). */
     kubectlImage: pinnedImage().default(DEFAULT_KUBECTL_IMAGE),
   })
   .prefault({});
