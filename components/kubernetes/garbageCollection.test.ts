@@ -102,7 +102,7 @@ echo $$ > "$FAKE/registry.pid"
 case "$(cat "$FAKE/collector")" in
 ok) exit 0 ;;
 fail) echo "failed to garbage collect: filesystem: Path not found" >&2; exit 1 ;;
-hang) exec sleep 600 ;;
+hang) exec sleep 120 ;;
 esac
 `;
 
@@ -168,7 +168,7 @@ async function runScript(shell: string[], cluster: Cluster, raw = {}): Promise<O
   let stderr = "";
   child.stdout.on("data", (d) => (stdout += d));
   child.stderr.on("data", (d) => (stderr += d));
-  const killer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  const killer = setTimeout(() => child.kill("SIGKILL"), 20_000);
   let poll: NodeJS.Timeout | undefined;
   if (cluster.sigtermDuringCollection)
     poll = setInterval(() => {
@@ -178,7 +178,11 @@ async function runScript(shell: string[], cluster: Cluster, raw = {}): Promise<O
         child.kill("SIGTERM");
       }
     }, 50);
-  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  const closed = new Promise((resolve) => child.on("close", resolve));
+  // The shell's own exit: a collector it failed to stop may still hold its pipes.
+  const code = await new Promise<number | null>((resolve) =>
+    child.on("exit", (c, signal) => resolve(c ?? (signal ? -1 : null))),
+  );
   clearTimeout(killer);
   if (poll) clearInterval(poll);
   const seconds = (Date.now() - started) / 1000;
@@ -191,14 +195,20 @@ async function runScript(shell: string[], cluster: Cluster, raw = {}): Promise<O
   const pidFile = path.join(dir, "registry.pid");
   if (fs.existsSync(pidFile)) {
     const pid = Number(fs.readFileSync(pidFile, "utf8"));
-    try {
-      process.kill(pid, 0);
-      collectorAlive = true;
-      process.kill(pid, "SIGKILL");
-    } catch {
-      // gone, as it should be
-    }
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    // A signal takes a moment to land: give the stopped collector up to 2 s to go.
+    for (let i = 0; i < 20 && alive(); i++) await new Promise((r) => setTimeout(r, 100));
+    collectorAlive = alive();
+    if (collectorAlive) process.kill(pid, "SIGKILL");
   }
+  await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 2000))]);
   fs.rmSync(dir, { recursive: true, force: true });
   return { code, stdout, stderr, calls, seconds, collectorAlive };
 }
