@@ -215,24 +215,9 @@ async function runScript(shell: string[], cluster: Cluster, raw = {}): Promise<O
 
 // The calls the script makes, as literal argument lists.
 const K = ["kubectl", "--namespace", "registry"];
-const READ_ONLY = [
-  ...K,
-  "set",
-  "env",
-  "deployment/registry",
-  "--containers",
-  "registry",
-  'REGISTRY_STORAGE_MAINTENANCE_READONLY={"enabled": true}',
-];
-const READ_WRITE = [
-  ...K,
-  "set",
-  "env",
-  "deployment/registry",
-  "--containers",
-  "registry",
-  "REGISTRY_STORAGE_MAINTENANCE_READONLY-",
-];
+const SET_ENV = [...K, "set", "env", "deployment/registry", "--containers", "registry"];
+const READ_ONLY = [...SET_ENV, 'REGISTRY_STORAGE_MAINTENANCE_READONLY={"enabled": true}'];
+const READ_WRITE = [...SET_ENV, "REGISTRY_STORAGE_MAINTENANCE_READONLY-"];
 const ROLLOUT = [...K, "rollout", "status", "deployment/registry", "--timeout", "300s"];
 const LIST = [
   ...K,
@@ -246,32 +231,35 @@ const LIST = [
   'go-template={{range .items}}{{.metadata.name}}{{range .spec.containers}}{{range .env}}{{if eq .name "REGISTRY_STORAGE_MAINTENANCE_READONLY"}} read-only{{end}}{{end}}{{end}}{{if .metadata.deletionTimestamp}} terminating{{end}}{{"\\n"}}{{end}}',
 ];
 const CONFIG = "/etc/docker/registry/config.yml";
+const IN_REGISTRY = (pod: string) => [...K, "exec", pod, "--container", "registry", "--"];
+const COLLECT = ["registry", "garbage-collect", CONFIG];
 const EXEC = (pod: string, timeout = "3600") => [
-  ...K,
-  "exec",
-  pod,
-  "--container",
-  "registry",
-  "--",
+  ...IN_REGISTRY(pod),
   "timeout",
   timeout,
-  "registry",
-  "garbage-collect",
-  CONFIG,
+  ...COLLECT,
 ];
-const COLLECT = ["registry", "garbage-collect", CONFIG];
 const STOP_COLLECTOR = (pod: string) => [
-  ...K,
-  "exec",
-  pod,
-  "--container",
-  "registry",
-  "--",
+  ...IN_REGISTRY(pod),
   "pkill",
   "-f",
   "registry garbage-collect",
 ];
 const PKILL = ["pkill", "-f", "registry garbage-collect"];
+/** A collection that did not finish: the collector is stopped, then the registry made read-write. */
+const UNFINISHED_COLLECTION = (timeout?: string) => [
+  READ_ONLY,
+  ROLLOUT,
+  LIST,
+  EXEC("registry-new", timeout),
+  COLLECT,
+  STOP_COLLECTOR("registry-new"),
+  PKILL,
+  READ_WRITE,
+];
+
+/** A collection that finished: read-write again, and the rollout waited for. */
+const COLLECTED = [EXEC("registry-new"), COLLECT, READ_WRITE, ROLLOUT];
 
 const NEW: Pod = { name: "registry-new", phase: "Running", readOnly: true };
 
@@ -280,16 +268,8 @@ describeWithTools("the garbage-collection script", ["busybox", "shellcheck"], ()
     test("read-only, wait until no pod accepts writes, collect in a read-only pod, read-write", async () => {
       const old: Pod = { name: "registry-old", phase: "Running", terminating: true };
       const r = await runScript(argv0, { listings: [[old, NEW], [NEW]] });
-      expect(r.calls).toEqual([
-        READ_ONLY,
-        ROLLOUT,
-        LIST, // the old pod still runs, read-write: wait
-        LIST,
-        EXEC("registry-new"),
-        COLLECT,
-        READ_WRITE,
-        ROLLOUT,
-      ]);
+      // The old pod still runs, read-write: one more listing.
+      expect(r.calls).toEqual([READ_ONLY, ROLLOUT, LIST, LIST, ...COLLECTED]);
       expect(r.code).toBe(0);
       expect(r.stdout).toContain("garbage collection done; the registry is read-write again");
     });
@@ -300,15 +280,7 @@ describeWithTools("the garbage-collection script", ["busybox", "shellcheck"], ()
         { name: "registry-done", phase: "Succeeded" },
       ];
       const r = await runScript(argv0, { listings: [[...evicted, NEW]] });
-      expect(r.calls).toEqual([
-        READ_ONLY,
-        ROLLOUT,
-        LIST,
-        EXEC("registry-new"),
-        COLLECT,
-        READ_WRITE,
-        ROLLOUT,
-      ]);
+      expect(r.calls).toEqual([READ_ONLY, ROLLOUT, LIST, ...COLLECTED]);
       expect(r.code).toBe(0);
     });
 
@@ -356,16 +328,7 @@ describeWithTools("the garbage-collection script", ["busybox", "shellcheck"], ()
 
     test("the collector fails: read-write again, exit 3 (the Job fails without retrying)", async () => {
       const r = await runScript(argv0, { listings: [[NEW]], collector: "fail" });
-      expect(r.calls).toEqual([
-        READ_ONLY,
-        ROLLOUT,
-        LIST,
-        EXEC("registry-new"),
-        COLLECT,
-        STOP_COLLECTOR("registry-new"),
-        PKILL,
-        READ_WRITE,
-      ]);
+      expect(r.calls).toEqual(UNFINISHED_COLLECTION());
       expect(r.code).toBe(3);
       expect(r.stderr).toContain("garbage collection failed (exit 1)");
     });
@@ -376,16 +339,7 @@ describeWithTools("the garbage-collection script", ["busybox", "shellcheck"], ()
         collector: "hang",
         env: { COLLECT_TIMEOUT_SECONDS: "1" },
       });
-      expect(r.calls).toEqual([
-        READ_ONLY,
-        ROLLOUT,
-        LIST,
-        EXEC("registry-new", "1"),
-        COLLECT,
-        STOP_COLLECTOR("registry-new"),
-        PKILL,
-        READ_WRITE,
-      ]);
+      expect(r.calls).toEqual(UNFINISHED_COLLECTION("1"));
       expect(r.code).toBe(3);
       expect(r.stderr).toContain("garbage collection failed (exit 124)");
       expect(r.seconds).toBeLessThan(10);
@@ -398,16 +352,7 @@ describeWithTools("the garbage-collection script", ["busybox", "shellcheck"], ()
         collector: "hang",
         sigtermDuringCollection: true,
       });
-      expect(r.calls).toEqual([
-        READ_ONLY,
-        ROLLOUT,
-        LIST,
-        EXEC("registry-new"),
-        COLLECT,
-        STOP_COLLECTOR("registry-new"),
-        PKILL,
-        READ_WRITE,
-      ]);
+      expect(r.calls).toEqual(UNFINISHED_COLLECTION());
       expect(r.code).toBe(143);
       expect(r.seconds).toBeLessThan(10);
       expect(r.collectorAlive).toBe(false);
