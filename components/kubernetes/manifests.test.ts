@@ -391,75 +391,75 @@ describe("garbage collection", () => {
     expect(render().m.garbageCollection).toBeUndefined();
   });
 
-  test("a CronJob on the schedule, never two at once, retrying evictions but not a failed collection", () => {
+  test("a CronJob on the schedule, never two at once, each run bounded in time", () => {
     const cron = cronJobOf(
       render({ garbageCollection: { enabled: true, schedule: "15 4 * * 6" } }).m,
     );
     expect(cron.spec!.schedule).toBe("15 4 * * 6");
     expect(cron.spec!.concurrencyPolicy).toBe("Forbid");
+    expect(cron.spec!.startingDeadlineSeconds).toBe(3600);
     const job = cron.spec!.jobTemplate.spec!;
+    // Two rollouts of at most 300 s, a collection of at most 3600 s, 600 s of slack.
+    expect(job.activeDeadlineSeconds).toBe(4800);
     expect(job.template.spec!.restartPolicy).toBe("Never");
+    expect(job.template.spec!.terminationGracePeriodSeconds).toBe(60);
+    // Evictions are retried (the trap restored the registry); a failed script is not.
     expect(job.podFailurePolicy!.rules).toEqual([
+      { action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] },
       {
         action: "FailJob",
-        onExitCodes: { containerName: "start-registry", operator: "In", values: [3] },
+        onExitCodes: { containerName: "garbage-collect", operator: "NotIn", values: [0] },
       },
-      { action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] },
     ]);
   });
 
-  test("stop, collect, start: in that order, against the registry's own storage and config", () => {
+  test("one kubectl container with no volume but /tmp and no affinity: it can always schedule", () => {
+    for (const raw of [
+      {},
+      { persistence: { accessMode: "ReadWriteMany" } },
+      { storage: s3, replicas: 3 },
+    ]) {
+      const pod = gcPodOf(render({ ...raw, garbageCollection: { enabled: true } }).m);
+      expect(pod.affinity).toBeUndefined();
+      expect(pod.initContainers).toBeUndefined();
+      expect(pod.volumes).toEqual([{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }]);
+      expect(pod.containers.map((c) => [c.name, c.image, c.command!.slice(0, 2)])).toEqual([
+        ["garbage-collect", "docker.io/alpine/kubectl:1.34.1", ["/bin/sh", "-c"]],
+      ]);
+    }
+  });
+
+  test("the script is pointed at the Deployment, its pods and its registry container", () => {
     const { m } = render({ garbageCollection: { enabled: true } });
-    const pod = gcPodOf(m);
-    expect(pod.initContainers!.map((c) => c.name)).toEqual(["stop-registry", "garbage-collect"]);
-    expect(pod.containers.map((c) => c.name)).toEqual(["start-registry"]);
-    const collector = pod.initContainers![1];
-    expect(collector.image).toBe(registryContainer(m).image);
-    expect(collector.command!.slice(3)).toEqual([
-      "registry",
-      "garbage-collect",
-      registryConfigPath("registry:2.8.3"),
-    ]);
-    const registryMounts = registryContainer(m).volumeMounts!.filter((v) => v.name !== "htpasswd");
-    expect(collector.volumeMounts).toEqual(expect.arrayContaining(registryMounts));
-    const claim = (p: IPodSpec) => p.volumes!.find((v) => v.name === "data");
-    expect(claim(pod)).toEqual(claim(podOf(m)));
-    const env = Object.fromEntries(pod.containers[0].env!.map((e) => [e.name, e.value]));
-    expect(env).toMatchObject({ DEPLOYMENT: m.deployment.metadata.name, REPLICAS: "1" });
+    const env = Object.fromEntries(gcPodOf(m).containers[0].env!.map((e) => [e.name, e.value]));
+    expect(env).toMatchObject({
+      DEPLOYMENT: m.deployment.metadata.name,
+      CONTAINER: registryContainer(m).name,
+      ROLLOUT_TIMEOUT_SECONDS: "300",
+      COLLECT_TIMEOUT_SECONDS: "3600",
+    });
     expect(env.POD_SELECTOR).toBe(
       Object.entries(deploymentOf(m).spec!.selector.matchLabels!)
         .map(([k, v]) => `${k}=${v}`)
         .join(","),
     );
+    // The collector runs in the registry container with the config file it serves.
+    const script = gcPodOf(m).containers[0].command![2];
+    expect(script).toContain(
+      `-- timeout "$COLLECT_TIMEOUT_SECONDS" registry garbage-collect ${registryContainer(m).args![0]};`,
+    );
   });
 
   test("--delete-untagged only when asked", () => {
-    const { m } = render({ garbageCollection: { enabled: true, deleteUntagged: true } });
-    expect(gcPodOf(m).initContainers![1].command).toContain("--delete-untagged");
-    expect(
-      gcPodOf(render({ garbageCollection: { enabled: true } }).m).initContainers![1].command,
-    ).not.toContain("--delete-untagged");
-  });
-
-  test("with a ReadWriteOnce claim the collector must land on the registry's node; otherwise anywhere", () => {
-    const rwo = gcPodOf(render({ garbageCollection: { enabled: true } }).m);
-    expect(rwo.affinity!.podAffinity!.requiredDuringSchedulingIgnoredDuringExecution).toEqual([
-      {
-        labelSelector: { matchLabels: deploymentOf(render().m).spec!.selector.matchLabels },
-        topologyKey: "kubernetes.io/hostname",
-      },
-    ]);
-    const rwx = gcPodOf(
-      render({ garbageCollection: { enabled: true }, persistence: { accessMode: "ReadWriteMany" } })
-        .m,
+    const script = (raw: object) =>
+      gcPodOf(render({ garbageCollection: { enabled: true, ...raw } }).m).containers[0].command![2];
+    expect(script({ deleteUntagged: true })).toContain(
+      "registry garbage-collect --delete-untagged /etc/docker/registry/config.yml;",
     );
-    expect(rwx.affinity).toBeUndefined();
-    expect(
-      gcPodOf(render({ garbageCollection: { enabled: true }, storage: s3 }).m).affinity,
-    ).toBeUndefined();
+    expect(script({})).not.toContain("--delete-untagged");
   });
 
-  test("the Role allows scaling this one Deployment and watching pods, nothing else", () => {
+  test("the Role allows switching this one Deployment's env, watching its rollout, exec into pods", () => {
     const { m } = render({ garbageCollection: { enabled: true } });
     const role = m.garbageCollection!.role as unknown as IRole;
     expect(role.rules).toEqual([
@@ -467,20 +467,24 @@ describe("garbage collection", () => {
         apiGroups: ["apps"],
         resources: ["deployments"],
         resourceNames: ["registry"],
-        verbs: ["get"],
+        verbs: ["get", "list", "watch", "patch"],
       },
-      {
-        apiGroups: ["apps"],
-        resources: ["deployments/scale"],
-        resourceNames: ["registry"],
-        verbs: ["get", "patch", "update"],
-      },
-      { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] },
+      { apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] },
+      { apiGroups: [""], resources: ["pods/exec"], verbs: ["create", "get"] },
     ]);
+    // Nothing may scale the registry: .spec.replicas stays Pulumi's alone.
+    expect(JSON.stringify(role.rules)).not.toContain("scale");
     expect(m.garbageCollection!.roleBinding.subjects).toEqual([
       { kind: "ServiceAccount", name: "registry-gc", namespace: "registry" },
     ]);
     expect(gcPodOf(m).serviceAccountName).toBe("registry-gc");
+  });
+
+  test("the Deployment asks Pulumi to apply with force: fields kubectl took are taken back", () => {
+    for (const raw of [{}, { garbageCollection: { enabled: true } }])
+      expect(render(raw).m.deployment.metadata.annotations).toEqual({
+        "pulumi.com/patchForce": "true",
+      });
   });
 });
 

@@ -16,8 +16,8 @@ import {
 } from "../../config/fields";
 import { selfHostedSettings } from "../shared/selfHostedSettings";
 
-/** Pinned kubectl for the garbage-collection Job (Debian-based: it has bash). */
-export const DEFAULT_KUBECTL_IMAGE = "registry.k8s.io/kubectl:v1.31.4";
+/** Pinned kubectl for the garbage-collection Job: it needs a shell too (Alpine: busybox sh), which registry.k8s.io/kubectl (distroless) lacks. */
+export const DEFAULT_KUBECTL_IMAGE = "docker.io/alpine/kubectl:1.34.1";
 
 const dnsLabel = (what: string) =>
   pattern(
@@ -173,13 +173,13 @@ const resourceSettings = z
 
 const garbageCollectionSettings = z
   .strictObject({
-    /** A CronJob that stops the registry, runs `registry garbage-collect` and starts it again (default false). */
+    /** A CronJob that makes the registry read-only, runs `registry garbage-collect` in it, makes it read-write again (default false). */
     enabled: bool().default(false),
     /** When it runs, in the cluster's time zone (default "0 3 * * 0": Sundays at 03:00). */
     schedule: cronSchedule().default("0 3 * * 0"),
     /** Also delete manifests that no tag points to (default false: it breaks images pushed by digest only). */
     deleteUntagged: bool().default(false),
-    /** The kubectl image that scales the registry down and up (default registry.k8s.io/kubectl:v1.31.4). */
+    /** The image the garbage-collection script runs in: kubectl and a POSIX sh (default docker.io/alpine/kubectl:1.34.1). */
     kubectlImage: pinnedImage().default(DEFAULT_KUBECTL_IMAGE),
   })
   .prefault({});
@@ -226,8 +226,8 @@ export const kubernetesSettings = z
         message:
           'must be 1 with filesystem storage: every replica would keep its own files, so uploads that reach another replica fail ("blob upload unknown"); set storage.driver to s3 or gcs to scale out',
       });
-    // Garbage collection scales the registry to 0 first: with an emptyDir that erases
-    // every image, and no other pod could reach the files anyway.
+    // Garbage collection restarts the registry (read-only, then read-write): with an
+    // emptyDir that erases every image.
     if (s.garbageCollection.enabled && filesystem && !s.persistence.enabled)
       ctx.addIssue({
         code: "custom",

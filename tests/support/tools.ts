@@ -19,6 +19,7 @@ export const TOOLS = {
   podman: { path: "/usr/bin/podman", pkg: "podman" },
   curl: { path: "/usr/bin/curl", pkg: "curl" },
   shellcheck: { path: "/usr/bin/shellcheck", pkg: "shellcheck" },
+  busybox: { path: "/usr/bin/busybox", pkg: "busybox" },
 } as const;
 
 export type Tool = keyof typeof TOOLS;
