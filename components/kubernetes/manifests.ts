@@ -179,9 +179,12 @@ export function renderManifests(input: ManifestInput): KubernetesManifests {
     "app.kubernetes.io/name": "registry",
     "app.kubernetes.io/instance": instance,
     ...(component ? { "app.kubernetes.io/component": component } : {}),
-    ...(version ? { "app.kubernetes.io/version": version } : {}),
     "app.kubernetes.io/managed-by": "pulumi",
   });
+  // The version label goes only where the image runs: on every object, an image bump
+  // would show as an update of the namespace, claim, service and RBAC in every preview.
+  const versioned = (l: Record<string, string>) =>
+    version ? { ...l, "app.kubernetes.io/version": version } : l;
   const meta = (name: string, component?: string) => ({
     name,
     namespace,
@@ -277,6 +280,7 @@ export function renderManifests(input: ManifestInput): KubernetesManifests {
     kind: "Deployment",
     metadata: {
       ...meta(names.deployment, "server"),
+      labels: versioned(labels("server")),
       // Server-side apply without force fails on a field another manager took, such as
       // .spec.replicas after a `kubectl scale` (by a person, or by the garbage collection
       // of earlier releases): pulumi-kubernetes#2491, #3312. The stack's values win.
@@ -291,7 +295,7 @@ export function renderManifests(input: ManifestInput): KubernetesManifests {
         : { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
       template: {
         metadata: {
-          labels: labels("server"),
+          labels: versioned(labels("server")),
           annotations: { "checksum/config-and-secrets": input.checksum },
         },
         spec: {
