@@ -36,6 +36,8 @@ export interface RegisteredResource {
   replaceOnChanges: string[];
   /** The `ignoreChanges` resource option: these input paths never cause a diff. */
   ignoreChanges: string[];
+  /** The `aliases` resource option: the old names (or URNs) this resource takes over. */
+  aliases: string[];
 }
 
 export interface ProgramRun {
@@ -55,6 +57,7 @@ type ResourceOptionsSeen = Pick<
   | "deleteBeforeReplace"
   | "replaceOnChanges"
   | "ignoreChanges"
+  | "aliases"
 >;
 
 export interface RunOptions {
@@ -67,10 +70,13 @@ export interface RunOptions {
   showSecrets?: boolean;
   /** Extra or overriding computed outputs, by type token. */
   mocks?: MockTable;
+  /** The program's clock (and the mock providers'); default now. */
+  now?: Date;
 }
 
 export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
   const mode = opts.mode ?? "test";
+  const now = opts.now ?? new Date();
   const table = { ...allMocks, ...opts.mocks };
   const resources: RegisteredResource[] = [];
   const parents = new Map<string, string>();
@@ -79,7 +85,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
-        const computed = table[args.type]?.(args, mode) ?? {};
+        const computed = table[args.type]?.(args, mode, now) ?? {};
         const state = { ...args.inputs, ...computed };
         resources.push({
           type: args.type,
@@ -94,13 +100,14 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
           deleteBeforeReplace: false,
           replaceOnChanges: [],
           ignoreChanges: [],
+          aliases: [],
         });
         return { id: args.custom === false ? "" : `${args.name}-id`, state };
       },
       call(args) {
         const computed = table[`call:${args.token}`];
         return computed
-          ? computed({ type: args.token, name: "", inputs: args.inputs }, mode)
+          ? computed({ type: args.token, name: "", inputs: args.inputs }, mode, now)
           : args.inputs;
       },
     },
@@ -121,6 +128,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
         getDeletebeforereplace(): boolean;
         getReplaceonchangesList(): string[];
         getIgnorechangesList(): string[];
+        getAliasesList(): { getUrn(): string; getSpec(): { getName(): string } | undefined }[];
       },
       cb: unknown,
     ): unknown;
@@ -135,6 +143,11 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
       deleteBeforeReplace: req.getDeletebeforereplace(),
       replaceOnChanges: req.getReplaceonchangesList(),
       ignoreChanges: req.getIgnorechangesList(),
+      // Names only: the providers add type-only aliases (old type tokens) of their own.
+      aliases: req
+        .getAliasesList()
+        .map((a) => a.getUrn() || (a.getSpec()?.getName() ?? ""))
+        .filter(Boolean),
     });
     return register(req, cb);
   };
@@ -144,7 +157,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     config[k] = typeof v === "string" ? v : JSON.stringify(v);
   pulumi.runtime.setAllConfig(config, opts.secretKeys ?? []);
 
-  const program = deployRegistry();
+  const program = deployRegistry({ now });
   const outputs: ProgramRun["outputs"] = {};
   for (const [key, output] of Object.entries(program.outputs)) outputs[key] = await unwrap(output);
   const files: Record<string, string> = {};

@@ -24,7 +24,8 @@ export function renderGithubActionsLogin(spec: CiLoginSpec): string {
     return [
       `# Key mode: store the stack output REGISTRY_PASSWORD (base64 JSON key, one line) as the`,
       `# repository secret REGISTRY_PASSWORD: pulumi stack output REGISTRY_PASSWORD --show-secrets`,
-      `# Re-store it after every key rotation: the old key stops working at once.`,
+      `# With keyRotationDays, re-store it within one rotation window after each rotation:`,
+      `# the previous key stays valid until the next one (stack output GCP_KEY_VALID_UNTIL).`,
       `jobs:`,
       `  push:`,
       `    runs-on: ubuntu-latest`,

@@ -83,8 +83,44 @@ export function repositoryPrincipalSet(poolName: string, repository: string): st
  * It changes once per window, so the first `pulumi up` of a new window replaces the key.
  */
 export function keyRotationWindow(now: Date, days: number): string {
-  const windowMs = days * SECONDS_PER_DAY * 1000;
-  return new Date(Math.floor(now.getTime() / windowMs) * windowMs).toISOString().slice(0, 10);
+  return windowStart(windowIndex(now, days), days);
+}
+
+const windowIndex = (now: Date, days: number) =>
+  Math.floor(now.getTime() / (days * SECONDS_PER_DAY * 1000));
+const windowStart = (index: number, days: number) =>
+  new Date(index * days * SECONDS_PER_DAY * 1000).toISOString().slice(0, 10);
+
+export type KeySlot = "a" | "b";
+
+export interface KeyRotationPlan {
+  /** The slot whose key is the credential (REGISTRY_PASSWORD): the newest key. */
+  current: KeySlot;
+  /** Each slot's keeper: the start of the newest window of its parity up to now. */
+  keepers: Record<KeySlot, string>;
+  /** The first `pulumi up` on or after this day deletes the current key (two windows on). */
+  currentKeyValidUntil: string;
+}
+
+/**
+ * Two keys that overlap: slot "a" is renewed in even windows, slot "b" in odd ones, so
+ * each key lives two windows and the one a pipeline stored before a rotation still
+ * works for a whole window after it. Each keeper changes only at its own window
+ * boundary (every 2N days): a run inside a window changes nothing.
+ */
+export function keyRotationPlan(now: Date, days: number): KeyRotationPlan {
+  const n = windowIndex(now, days);
+  const slot = (index: number): KeySlot => (index % 2 === 0 ? "a" : "b");
+  const current = slot(n);
+  const previous = slot(n - 1);
+  return {
+    current,
+    keepers: { [current]: windowStart(n, days), [previous]: windowStart(n - 1, days) } as Record<
+      KeySlot,
+      string
+    >,
+    currentKeyValidUntil: windowStart(n + 2, days),
+  };
 }
 
 /** A resource-name-safe form of an IAM member, stable when the readers list is reordered. */

@@ -12,7 +12,7 @@ import {
   GITHUB_ATTRIBUTE_MAPPING,
   GITHUB_OIDC_ISSUER,
   githubAttributeCondition,
-  keyRotationWindow,
+  keyRotationPlan,
   memberSlug,
   registryAddress,
   repositoryPrincipalSet,
@@ -172,17 +172,37 @@ export class GcpRegistry extends pulumi.ComponentResource implements RegistryBac
         );
     } else {
       const rotationDays = s.credentials.keyRotationDays;
-      const key = new gcp.serviceaccount.Key(
-        `${name}-ci-key`,
-        {
-          serviceAccountId: this.serviceAccount.name,
-          // A new window value replaces the key (no overlap: the old one is deleted).
-          keepers: rotationDays
-            ? { rotationWindow: keyRotationWindow(args.now ?? new Date(), rotationDays) }
-            : undefined,
-        },
-        afterApis,
-      );
+      let key: gcp.serviceaccount.Key;
+      if (rotationDays === undefined)
+        key = new gcp.serviceaccount.Key(
+          `${name}-ci-key`,
+          { serviceAccountId: this.serviceAccount.name },
+          afterApis,
+        );
+      else {
+        // Two keys, one per window parity: a new window replaces only the older key
+        // (changed keepers replace a key, deleting the old one), so the key pipelines
+        // stored before stays valid for one more window.
+        const plan = keyRotationPlan(args.now ?? new Date(), rotationDays);
+        const keys = (["a", "b"] as const).map(
+          (slot) =>
+            new gcp.serviceaccount.Key(
+              `${name}-ci-key-${slot}`,
+              {
+                serviceAccountId: this.serviceAccount.name,
+                keepers: { rotationWindow: plan.keepers[slot] },
+              },
+              {
+                ...afterApis,
+                // The single key of earlier releases becomes the current slot: its keeper
+                // (this window's start) is the same when it was made in this window.
+                aliases: slot === plan.current ? [{ name: `${name}-ci-key` }] : [],
+              },
+            ),
+        );
+        key = keys[plan.current === "a" ? 0 : 1];
+        extra.GCP_KEY_VALID_UNTIL = pulumi.output(plan.currentKeyValidUntil);
+      }
       username = "_json_key_base64";
       password = pulumi.secret(key.privateKey);
       ciLogin = renderGithubActionsLogin({ mode: "key", host, registry });

@@ -63,9 +63,10 @@ export const credentialsSettings = z
      */
     mode: oneOf(["key", "workloadIdentity"]).default("key"),
     /**
-     * key mode: replace the key at the first `pulumi up` after each window of this many
-     * days (windows counted from 1970-01-01 UTC). The old key is deleted as the new one
-     * is created: no overlap. Default unset (never rotated).
+     * key mode: a new key at the first `pulumi up` in each window of this many days
+     * (windows counted from 1970-01-01 UTC). Two keys overlap: a key lives two windows,
+     * so the one pipelines stored stays valid for one window after the next rotation.
+     * Default unset (one key, never rotated).
      */
     keyRotationDays: integer(1, 3650).optional(),
     /** workloadIdentity mode (required there): the GitHub repository allowed in, owner/name, exact case. */
