@@ -351,10 +351,10 @@ const CASES: BadInput[] = [
     line: `${V}.tls.key must be a PEM private key (got [secret])`,
   },
   {
-    name: "self-signed validity of 10 days",
+    name: "self-signed validityDays of earlier releases",
     backend: "vm",
     settings: { host: existing, tls: { mode: "selfSigned", validityDays: 10 } },
-    line: `${V}.tls.validityDays must be an integer from 30 to 3650 (got 10)`,
+    line: `${V}.tls.validityDays is no longer read: the CA now lasts 10 years and the server certificate 90 days, renewed by the first \`pulumi up\` in its last 30 days; remove the key (got 10)`,
   },
   {
     name: "provided TLS on a new VM with no domain",
