@@ -52,6 +52,7 @@ const VALID: Record<Backend, unknown> = {
 const K = "registry:kubernetes";
 const V = "registry:vm";
 const G = "registry:gcp";
+const GITHUB_IDS = { githubRepositoryId: 260064828, githubRepositoryOwnerId: 1342004 };
 const D = "registry:docker";
 const HOST_OR_IP = "must be a DNS name or an IP address";
 const PASSWORD_RULE = "must be at least 16 characters, with no spaces or colons (got [secret])";
@@ -496,15 +497,33 @@ const CASES: BadInput[] = [
   {
     name: "workload identity without the GitHub repository",
     backend: "gcp",
-    settings: { ...gcp, credentials: { mode: "workloadIdentity" } },
+    settings: { ...gcp, credentials: { mode: "workloadIdentity", ...GITHUB_IDS } },
     line: `${G}.credentials.githubRepository is required when mode is workloadIdentity (the owner/name allowed to push)`,
+  },
+  {
+    name: "workload identity pinned by repository name only",
+    backend: "gcp",
+    settings: {
+      ...gcp,
+      credentials: {
+        mode: "workloadIdentity",
+        githubRepository: "acme/app",
+        githubRepositoryOwnerId: 1342004,
+      },
+    },
+    line: `${G}.credentials.githubRepositoryId is required when mode is workloadIdentity: the repository's numeric id (curl -s https://api.github.com/repos/OWNER/NAME | jq .id)`,
   },
   {
     name: "key rotation with workload identity",
     backend: "gcp",
     settings: {
       ...gcp,
-      credentials: { mode: "workloadIdentity", githubRepository: "acme/app", keyRotationDays: 30 },
+      credentials: {
+        mode: "workloadIdentity",
+        githubRepository: "acme/app",
+        ...GITHUB_IDS,
+        keyRotationDays: 30,
+      },
     },
     line: `${G}.credentials.keyRotationDays is only read when mode is key (mode is workloadIdentity) (got 30)`,
   },
@@ -513,7 +532,12 @@ const CASES: BadInput[] = [
     backend: "gcp",
     settings: {
       ...gcp,
-      credentials: { mode: "workloadIdentity", githubRepository: "acme/app", poolId: "gcp-ci" },
+      credentials: {
+        mode: "workloadIdentity",
+        githubRepository: "acme/app",
+        ...GITHUB_IDS,
+        poolId: "gcp-ci",
+      },
     },
     line: `${G}.credentials.poolId must not start with gcp- (the prefix is reserved by Google) (got "gcp-ci")`,
   },
@@ -522,7 +546,11 @@ const CASES: BadInput[] = [
     backend: "gcp",
     settings: {
       ...gcp,
-      credentials: { mode: "workloadIdentity", githubRepository: "https://github.com/acme/app" },
+      credentials: {
+        mode: "workloadIdentity",
+        githubRepository: "https://github.com/acme/app",
+        ...GITHUB_IDS,
+      },
     },
     line: `${G}.credentials.githubRepository must be a GitHub repository as owner/name (got "https://github.com/acme/app")`,
   },

@@ -12,6 +12,10 @@ export type CiLoginSpec =
       registry: string;
       workloadIdentityProvider: string;
       serviceAccount: string;
+      /** What the provider accepts, for the comment: e.g. "branch main". */
+      allowed: string;
+      /** The GitHub environment the job must name, when the provider requires one. */
+      environment?: string;
     };
 
 export function renderGithubActionsLogin(spec: CiLoginSpec): string {
@@ -41,10 +45,11 @@ export function renderGithubActionsLogin(spec: CiLoginSpec): string {
     ].join("\n");
   return [
     `# Workload Identity mode: no key. The workflow's OIDC token is exchanged for a`,
-    `# short-lived access token of the CI service account.`,
+    `# short-lived access token of the CI service account. Accepted: ${spec.allowed}.`,
     `jobs:`,
     `  push:`,
     `    runs-on: ubuntu-latest`,
+    ...(spec.environment ? [`    environment: ${JSON.stringify(spec.environment)}`] : []),
     `    permissions:`,
     `      contents: read`,
     `      id-token: write`,

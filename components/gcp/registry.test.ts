@@ -45,7 +45,12 @@ beforeAll(async () => {
     gcpStack({
       location: "us-central1",
       deletionProtection: false,
-      credentials: { mode: "workloadIdentity", githubRepository: "acme/app", githubBranch: "main" },
+      credentials: {
+        mode: "workloadIdentity",
+        githubRepository: "acme/app",
+        githubRepositoryId: 260064828,
+        githubRepositoryOwnerId: "1342004",
+      },
     }),
   );
   gcr = await runProgram(
@@ -243,7 +248,7 @@ describe("GcpRegistry, workloadIdentity mode", () => {
       expect(one(keyless, type).dependencies).toEqual(expect.arrayContaining(apis));
   });
 
-  it("trusts GitHub's OIDC issuer for one repository and branch, enabled", () => {
+  it("trusts GitHub's OIDC issuer for one repository, by id, on main by default", () => {
     expect(inputs(one(keyless, T.pool))).toMatchObject({
       workloadIdentityPoolId: "github-ci",
       disabled: false,
@@ -254,15 +259,40 @@ describe("GcpRegistry, workloadIdentity mode", () => {
       disabled: false,
       oidc: { issuerUri: "https://token.actions.githubusercontent.com" },
       attributeCondition:
-        'assertion.repository == "acme/app" && assertion.ref == "refs/heads/main"',
+        'assertion.repository_owner_id == "1342004" && assertion.repository_id == "260064828" && assertion.ref == "refs/heads/main"',
       attributeMapping: expect.objectContaining({
-        "google.subject": "assertion.sub",
+        "attribute.repository_id": "assertion.repository_id",
+        "attribute.repository_owner_id": "assertion.repository_owner_id",
         "attribute.repository": "assertion.repository",
       }),
+      description: "Tokens of acme/app (repository id 260064828), branch main only",
     });
   });
 
-  it("lets only that repository's principalSet act as the CI account", () => {
+  it("keeps the pool and provider descriptions within Google's 256 characters", async () => {
+    const repository = `${"o".repeat(39)}/${"r".repeat(100)}`;
+    const long = await runProgram(
+      gcpStack({
+        location: "northamerica-northeast2",
+        repositoryId: "r".repeat(63),
+        credentials: {
+          mode: "workloadIdentity",
+          githubRepository: repository,
+          githubRepositoryId: "9007199254740991",
+          githubRepositoryOwnerId: "9007199254740991",
+          githubBranch: "b".repeat(200),
+          githubEnvironment: "e".repeat(255),
+        },
+      }),
+    );
+    for (const type of [T.pool, T.provider]) {
+      const description = String(inputs(one(long, type)).description);
+      expect([...description].length).toBeLessThanOrEqual(256);
+      expect(description).toContain(repository);
+    }
+  });
+
+  it("lets only that repository's principalSet (by id) act as the CI account", () => {
     const number = /^projects\/(1[0-9]{11})\//.exec(
       String(keyless.outputs.GCP_WORKLOAD_IDENTITY_PROVIDER.value),
     )?.[1];
@@ -270,7 +300,7 @@ describe("GcpRegistry, workloadIdentity mode", () => {
     expect(inputs(one(keyless, T.accountIam))).toEqual({
       serviceAccountId: `projects/acme-ci-prod/serviceAccounts/${EMAIL}`,
       role: "roles/iam.workloadIdentityUser",
-      member: `principalSet://iam.googleapis.com/projects/${number}/locations/global/workloadIdentityPools/github-ci/attribute.repository/acme/app`,
+      member: `principalSet://iam.googleapis.com/projects/${number}/locations/global/workloadIdentityPools/github-ci/attribute.repository_id/260064828`,
     });
   });
 

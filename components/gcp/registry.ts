@@ -9,9 +9,11 @@ import type { GeneratedFile, RegistryBackend, RegistryEndpoint } from "../shared
 import { renderGithubActionsLogin } from "./ciLogin";
 import {
   cleanupPolicies,
+  fitDescription,
   GITHUB_ATTRIBUTE_MAPPING,
   GITHUB_OIDC_ISSUER,
   githubAttributeCondition,
+  githubTrust,
   keyRotationPlan,
   memberSlug,
   registryAddress,
@@ -120,13 +122,22 @@ export class GcpRegistry extends pulumi.ComponentResource implements RegistryBac
     if (keyless) {
       const c = s.credentials;
       const repository = c.githubRepository as string; // required in this mode by the schema
+      const trust = githubTrust(c);
+      const scope = trust.anyRef
+        ? "any ref"
+        : [
+            trust.branch && `branch ${trust.branch}`,
+            trust.environment && `environment ${trust.environment}`,
+          ]
+            .filter(Boolean)
+            .join(", ");
       const pool = new gcp.iam.WorkloadIdentityPool(
         `${name}-github-pool`,
         {
           project: s.project,
           workloadIdentityPoolId: c.poolId,
           displayName: "GitHub Actions",
-          description: `GitHub Actions of ${repository}, for ${registry}`,
+          description: fitDescription(`GitHub Actions of ${repository}, for ${registry}`),
           disabled: false,
         },
         afterApis,
@@ -138,10 +149,12 @@ export class GcpRegistry extends pulumi.ComponentResource implements RegistryBac
           workloadIdentityPoolId: pool.workloadIdentityPoolId,
           workloadIdentityPoolProviderId: c.providerId,
           displayName: "GitHub OIDC",
-          description: `Tokens of ${repository}${c.githubBranch ? ` on ${c.githubBranch}` : ""} only`,
+          description: fitDescription(
+            `Tokens of ${repository} (repository id ${trust.repositoryId}), ${scope} only`,
+          ),
           disabled: false,
           attributeMapping: GITHUB_ATTRIBUTE_MAPPING,
-          attributeCondition: githubAttributeCondition(repository, c.githubBranch),
+          attributeCondition: githubAttributeCondition(trust),
           oidc: { issuerUri: GITHUB_OIDC_ISSUER },
         },
         afterApis,
@@ -152,7 +165,9 @@ export class GcpRegistry extends pulumi.ComponentResource implements RegistryBac
         {
           serviceAccountId: this.serviceAccount.name,
           role: "roles/iam.workloadIdentityUser",
-          member: pool.name.apply((poolName) => repositoryPrincipalSet(poolName, repository)),
+          member: pool.name.apply((poolName) =>
+            repositoryPrincipalSet(poolName, trust.repositoryId),
+          ),
         },
         afterApis,
       );
@@ -168,6 +183,8 @@ export class GcpRegistry extends pulumi.ComponentResource implements RegistryBac
             registry,
             workloadIdentityProvider,
             serviceAccount,
+            allowed: scope,
+            environment: trust.environment,
           }),
         );
     } else {
