@@ -53,6 +53,15 @@ const K = "registry:kubernetes";
 const V = "registry:vm";
 const G = "registry:gcp";
 const GITHUB_IDS = { githubRepositoryId: 260064828, githubRepositoryOwnerId: 1342004 };
+/** GCP settings in workloadIdentity mode for acme/app, with these credentials on top. */
+const keyless = (credentials: Record<string, unknown>) => ({
+  credentials: {
+    mode: "workloadIdentity",
+    githubRepository: "acme/app",
+    ...GITHUB_IDS,
+    ...credentials,
+  },
+});
 const D = "registry:docker";
 const HOST_OR_IP = "must be a DNS name or an IP address";
 const PASSWORD_RULE = "must be at least 16 characters, with no spaces or colons (got [secret])";
@@ -497,61 +506,31 @@ const CASES: BadInput[] = [
   {
     name: "workload identity without the GitHub repository",
     backend: "gcp",
-    settings: { ...gcp, credentials: { mode: "workloadIdentity", ...GITHUB_IDS } },
+    settings: { ...gcp, ...keyless({ githubRepository: undefined }) },
     line: `${G}.credentials.githubRepository is required when mode is workloadIdentity (the owner/name allowed to push)`,
   },
   {
     name: "workload identity pinned by repository name only",
     backend: "gcp",
-    settings: {
-      ...gcp,
-      credentials: {
-        mode: "workloadIdentity",
-        githubRepository: "acme/app",
-        githubRepositoryOwnerId: 1342004,
-      },
-    },
+    settings: { ...gcp, ...keyless({ githubRepositoryId: undefined }) },
     line: `${G}.credentials.githubRepositoryId is required when mode is workloadIdentity: the repository's numeric id (curl -s https://api.github.com/repos/OWNER/NAME | jq .id)`,
   },
   {
     name: "key rotation with workload identity",
     backend: "gcp",
-    settings: {
-      ...gcp,
-      credentials: {
-        mode: "workloadIdentity",
-        githubRepository: "acme/app",
-        ...GITHUB_IDS,
-        keyRotationDays: 30,
-      },
-    },
+    settings: { ...gcp, ...keyless({ keyRotationDays: 30 }) },
     line: `${G}.credentials.keyRotationDays is only read when mode is key (mode is workloadIdentity) (got 30)`,
   },
   {
     name: "pool id with the reserved gcp- prefix",
     backend: "gcp",
-    settings: {
-      ...gcp,
-      credentials: {
-        mode: "workloadIdentity",
-        githubRepository: "acme/app",
-        ...GITHUB_IDS,
-        poolId: "gcp-ci",
-      },
-    },
+    settings: { ...gcp, ...keyless({ poolId: "gcp-ci" }) },
     line: `${G}.credentials.poolId must not start with gcp- (the prefix is reserved by Google) (got "gcp-ci")`,
   },
   {
     name: "GitHub repository as a URL",
     backend: "gcp",
-    settings: {
-      ...gcp,
-      credentials: {
-        mode: "workloadIdentity",
-        githubRepository: "https://github.com/acme/app",
-        ...GITHUB_IDS,
-      },
-    },
+    settings: { ...gcp, ...keyless({ githubRepository: "https://github.com/acme/app" }) },
     line: `${G}.credentials.githubRepository must be a GitHub repository as owner/name (got "https://github.com/acme/app")`,
   },
   {
