@@ -14,10 +14,18 @@ export interface RegistryProgram {
   files: GeneratedFile[];
 }
 
-export function deployRegistry(): RegistryProgram {
+export interface DeployOptions {
+  /**
+   * The clock the program reads, once (GCP key rotation windows). Default: now. Tests
+   * pin it to run the program at two points in time.
+   */
+  now?: Date;
+}
+
+export function deployRegistry(options: DeployOptions = {}): RegistryProgram {
   const backend = readBackendName();
   const definition = backends[backend];
   const settings = readBackendSettings(backend, definition.settings);
-  const component = definition.create("registry", settings);
+  const component = definition.create("registry", settings, { now: options.now ?? new Date() });
   return { backend, outputs: stackOutputs(backend, component.endpoint), files: component.files };
 }

@@ -13,9 +13,14 @@ import { VmRegistry } from "./vm/registry";
 import { gcpSettings } from "./gcp/settings";
 import { GcpRegistry } from "./gcp/registry";
 
+/** What the program knows besides the settings: the clock it read once. */
+export interface DeployContext {
+  now: Date;
+}
+
 export interface BackendDefinition<S extends z.ZodType = z.ZodType> {
   settings: S;
-  create(name: string, settings: z.output<S>): RegistryBackend;
+  create(name: string, settings: z.output<S>, context: DeployContext): RegistryBackend;
 }
 
 function define<S extends z.ZodType>(d: BackendDefinition<S>): BackendDefinition {
@@ -33,7 +38,7 @@ export const backends: Record<BackendName, BackendDefinition> = {
   }),
   gcp: define({
     settings: gcpSettings,
-    create: (name, settings) => new GcpRegistry(name, { settings }),
+    create: (name, settings, { now }) => new GcpRegistry(name, { settings, now }),
   }),
   docker: define({
     settings: dockerSettings,

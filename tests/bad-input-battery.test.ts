@@ -52,6 +52,16 @@ const VALID: Record<Backend, unknown> = {
 const K = "registry:kubernetes";
 const V = "registry:vm";
 const G = "registry:gcp";
+const GITHUB_IDS = { githubRepositoryId: 260064828, githubRepositoryOwnerId: 1342004 };
+/** GCP settings in workloadIdentity mode for acme/app, with these credentials on top. */
+const keyless = (credentials: Record<string, unknown>) => ({
+  credentials: {
+    mode: "workloadIdentity",
+    githubRepository: "acme/app",
+    ...GITHUB_IDS,
+    ...credentials,
+  },
+});
 const D = "registry:docker";
 const HOST_OR_IP = "must be a DNS name or an IP address";
 const PASSWORD_RULE = "must be at least 16 characters, with no spaces or colons (got [secret])";
@@ -351,10 +361,10 @@ const CASES: BadInput[] = [
     line: `${V}.tls.key must be a PEM private key (got [secret])`,
   },
   {
-    name: "self-signed validity of 10 days",
+    name: "self-signed validityDays of earlier releases",
     backend: "vm",
     settings: { host: existing, tls: { mode: "selfSigned", validityDays: 10 } },
-    line: `${V}.tls.validityDays must be an integer from 30 to 3650 (got 10)`,
+    line: `${V}.tls.validityDays is no longer read: the CA now lasts 10 years and the server certificate 90 days, renewed by the first \`pulumi up\` in its last 30 days; remove the key (got 10)`,
   },
   {
     name: "provided TLS on a new VM with no domain",
@@ -496,34 +506,31 @@ const CASES: BadInput[] = [
   {
     name: "workload identity without the GitHub repository",
     backend: "gcp",
-    settings: { ...gcp, credentials: { mode: "workloadIdentity" } },
+    settings: { ...gcp, ...keyless({ githubRepository: undefined }) },
     line: `${G}.credentials.githubRepository is required when mode is workloadIdentity (the owner/name allowed to push)`,
+  },
+  {
+    name: "workload identity pinned by repository name only",
+    backend: "gcp",
+    settings: { ...gcp, ...keyless({ githubRepositoryId: undefined }) },
+    line: `${G}.credentials.githubRepositoryId is required when mode is workloadIdentity: the repository's numeric id (curl -s https://api.github.com/repos/OWNER/NAME | jq .id)`,
   },
   {
     name: "key rotation with workload identity",
     backend: "gcp",
-    settings: {
-      ...gcp,
-      credentials: { mode: "workloadIdentity", githubRepository: "acme/app", keyRotationDays: 30 },
-    },
+    settings: { ...gcp, ...keyless({ keyRotationDays: 30 }) },
     line: `${G}.credentials.keyRotationDays is only read when mode is key (mode is workloadIdentity) (got 30)`,
   },
   {
     name: "pool id with the reserved gcp- prefix",
     backend: "gcp",
-    settings: {
-      ...gcp,
-      credentials: { mode: "workloadIdentity", githubRepository: "acme/app", poolId: "gcp-ci" },
-    },
+    settings: { ...gcp, ...keyless({ poolId: "gcp-ci" }) },
     line: `${G}.credentials.poolId must not start with gcp- (the prefix is reserved by Google) (got "gcp-ci")`,
   },
   {
     name: "GitHub repository as a URL",
     backend: "gcp",
-    settings: {
-      ...gcp,
-      credentials: { mode: "workloadIdentity", githubRepository: "https://github.com/acme/app" },
-    },
+    settings: { ...gcp, ...keyless({ githubRepository: "https://github.com/acme/app" }) },
     line: `${G}.credentials.githubRepository must be a GitHub repository as owner/name (got "https://github.com/acme/app")`,
   },
   {

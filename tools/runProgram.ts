@@ -42,6 +42,8 @@ export interface RegisteredResource {
   replaceOnChanges: string[];
   /** The `ignoreChanges` resource option: these input paths never cause a diff. */
   ignoreChanges: string[];
+  /** The `aliases` resource option: the old names (or URNs) this resource takes over. */
+  aliases: string[];
 }
 
 export interface ProgramRun {
@@ -61,6 +63,7 @@ type ResourceOptionsSeen = Pick<
   | "deleteBeforeReplace"
   | "replaceOnChanges"
   | "ignoreChanges"
+  | "aliases"
 >;
 
 export interface RunOptions {
@@ -80,6 +83,8 @@ export interface RunOptions {
    */
   prior?: ProgramRun;
   replace?: ReadonlySet<string>;
+  /** The program's clock (and the mock providers'); default now. */
+  now?: Date;
 }
 
 /** The key a resource is known by across runs: "<type>::<name>". */
@@ -87,6 +92,7 @@ export const resourceKey = (r: { type: string; name: string }) => `${r.type}::${
 
 export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
   const mode = opts.mode ?? "test";
+  const now = opts.now ?? new Date();
   const table = { ...allMocks, ...opts.mocks };
   const resources: RegisteredResource[] = [];
   const parents = new Map<string, string>();
@@ -98,7 +104,11 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     {
       newResource(args) {
         const key = resourceKey(args);
-        const kept = prior.get(key);
+        // The engine carries an aliased resource's state over to its new name.
+        const aliases = options.get(key)?.aliases ?? [];
+        const kept = [key, ...aliases.map((a) => `${args.type}::${a}`)]
+          .map((k) => prior.get(k))
+          .find(Boolean);
         const replaced = opts.replace?.has(key) ?? false;
         const generation = (kept?.generation ?? 0) + (replaced ? 1 : 0);
         // A replacement is a new physical resource: a new id, freshly computed outputs
@@ -109,6 +119,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
             : (table[args.type]?.(
                 generation ? { ...args, name: `${args.name}~${generation}` } : args,
                 mode,
+                now,
               ) ?? {});
         const id =
           args.custom === false
@@ -133,13 +144,14 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
           deleteBeforeReplace: false,
           replaceOnChanges: [],
           ignoreChanges: [],
+          aliases: [],
         });
         return { id, state };
       },
       call(args) {
         const computed = table[`call:${args.token}`];
         return computed
-          ? computed({ type: args.token, name: "", inputs: args.inputs }, mode)
+          ? computed({ type: args.token, name: "", inputs: args.inputs }, mode, now)
           : args.inputs;
       },
     },
@@ -160,6 +172,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
         getDeletebeforereplace(): boolean;
         getReplaceonchangesList(): string[];
         getIgnorechangesList(): string[];
+        getAliasesList(): { getUrn(): string; getSpec(): { getName(): string } | undefined }[];
       },
       cb: unknown,
     ): unknown;
@@ -174,6 +187,11 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
       deleteBeforeReplace: req.getDeletebeforereplace(),
       replaceOnChanges: req.getReplaceonchangesList(),
       ignoreChanges: req.getIgnorechangesList(),
+      // Names only: the providers add type-only aliases (old type tokens) of their own.
+      aliases: req
+        .getAliasesList()
+        .map((a) => a.getUrn() || (a.getSpec()?.getName() ?? ""))
+        .filter(Boolean),
     });
     return register(req, cb);
   };
@@ -183,7 +201,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     config[k] = typeof v === "string" ? v : JSON.stringify(v);
   pulumi.runtime.setAllConfig(config, opts.secretKeys ?? []);
 
-  const program = deployRegistry();
+  const program = deployRegistry({ now });
   const outputs: ProgramRun["outputs"] = {};
   for (const [key, output] of Object.entries(program.outputs)) outputs[key] = await unwrap(output);
   const files: Record<string, string> = {};

@@ -24,11 +24,6 @@ export interface DockerTlsProxyArgs {
   registryContainerId: pulumi.Input<string>;
 }
 
-/** The CA lives long (clients install it once); the server certificate is renewed by `pulumi up`. */
-const CA_VALIDITY_HOURS = 10 * 365 * 24;
-const SERVER_VALIDITY_HOURS = 365 * 24;
-const SERVER_EARLY_RENEWAL_HOURS = 30 * 24;
-
 export class DockerTlsProxy extends pulumi.ComponentResource {
   /** The CA's certificate (PEM), for REGISTRY_CA_CERT. */
   readonly caCertPem: pulumi.Output<string>;
@@ -40,15 +35,11 @@ export class DockerTlsProxy extends pulumi.ComponentResource {
     const child = { parent: this };
     const { plan } = args;
 
+    // A renewed server certificate changes the uploads: the nginx container is replaced
+    // and starts with it.
     const certificates = createSelfSignedTls(
       name,
-      {
-        serverNames: plan.serverNames,
-        caCommonName: "registry local CA",
-        caValidityHours: CA_VALIDITY_HOURS,
-        serverValidityHours: SERVER_VALIDITY_HOURS,
-        serverEarlyRenewalHours: SERVER_EARLY_RENEWAL_HOURS,
-      },
+      { serverNames: plan.serverNames, caCommonName: "registry local CA" },
       child,
     );
 

@@ -12,6 +12,10 @@ export type CiLoginSpec =
       registry: string;
       workloadIdentityProvider: string;
       serviceAccount: string;
+      /** What the provider accepts, for the comment: e.g. "branch main". */
+      allowed: string;
+      /** The GitHub environment the job must name, when the provider requires one. */
+      environment?: string;
     };
 
 export function renderGithubActionsLogin(spec: CiLoginSpec): string {
@@ -24,7 +28,8 @@ export function renderGithubActionsLogin(spec: CiLoginSpec): string {
     return [
       `# Key mode: store the stack output REGISTRY_PASSWORD (base64 JSON key, one line) as the`,
       `# repository secret REGISTRY_PASSWORD: pulumi stack output REGISTRY_PASSWORD --show-secrets`,
-      `# Re-store it after every key rotation: the old key stops working at once.`,
+      `# With keyRotationDays, re-store it within one rotation window after each rotation:`,
+      `# the previous key stays valid until the next one (stack output GCP_KEY_VALID_UNTIL).`,
       `jobs:`,
       `  push:`,
       `    runs-on: ubuntu-latest`,
@@ -40,10 +45,11 @@ export function renderGithubActionsLogin(spec: CiLoginSpec): string {
     ].join("\n");
   return [
     `# Workload Identity mode: no key. The workflow's OIDC token is exchanged for a`,
-    `# short-lived access token of the CI service account.`,
+    `# short-lived access token of the CI service account. Accepted: ${spec.allowed}.`,
     `jobs:`,
     `  push:`,
     `    runs-on: ubuntu-latest`,
+    ...(spec.environment ? [`    environment: ${JSON.stringify(spec.environment)}`] : []),
     `    permissions:`,
     `      contents: read`,
     `      id-token: write`,

@@ -3,7 +3,10 @@ import { renderGithubActionsLogin } from "./ciLogin";
 import {
   cleanupPolicies,
   daysAsDuration,
+  fitDescription,
+  GITHUB_ATTRIBUTE_MAPPING,
   githubAttributeCondition,
+  githubTrust,
   keyRotationWindow,
   memberSlug,
   registryAddress,
@@ -57,19 +60,79 @@ describe("GCP plan helpers", () => {
     ).toEqual([]);
   });
 
-  it("pins the GitHub repository, and the branch when given", () => {
-    expect(githubAttributeCondition("acme/app")).toBe('assertion.repository == "acme/app"');
-    expect(githubAttributeCondition("acme/app", "main")).toBe(
-      'assertion.repository == "acme/app" && assertion.ref == "refs/heads/main"',
+  it("pins the GitHub repository by its ids, and the branch or environment", () => {
+    const ids = { repositoryId: "260064828", repositoryOwnerId: "1342004", anyRef: false };
+    const pinned =
+      'assertion.repository_owner_id == "1342004" && assertion.repository_id == "260064828"';
+    expect(githubAttributeCondition({ ...ids, branch: "main" })).toBe(
+      `${pinned} && assertion.ref == "refs/heads/main"`,
     );
+    expect(githubAttributeCondition({ ...ids, environment: "production" })).toBe(
+      `${pinned} && assertion.environment == "production"`,
+    );
+    expect(githubAttributeCondition({ ...ids, anyRef: true })).toBe(pinned);
     expect(
       repositoryPrincipalSet(
         "projects/123/locations/global/workloadIdentityPools/github-ci",
-        "acme/app",
+        "260064828",
       ),
     ).toBe(
-      "principalSet://iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/github-ci/attribute.repository/acme/app",
+      "principalSet://iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/github-ci/attribute.repository_id/260064828",
     );
+  });
+
+  it("restricts to main by default, unless an environment or any ref is allowed", () => {
+    const c = {
+      mode: "workloadIdentity" as const,
+      githubRepository: "acme/app",
+      githubRepositoryId: "260064828",
+      githubRepositoryOwnerId: "1342004",
+      githubAnyRef: false,
+      poolId: "github-ci",
+      providerId: "github-actions",
+    };
+    expect(githubTrust(c).branch).toBe("main");
+    expect(githubTrust({ ...c, githubBranch: "release/1.x" }).branch).toBe("release/1.x");
+    expect(githubTrust({ ...c, githubEnvironment: "prod" })).toMatchObject({
+      branch: undefined,
+      environment: "prod",
+    });
+    expect(githubTrust({ ...c, githubAnyRef: true }).branch).toBeUndefined();
+  });
+
+  it("maps google.subject to at most 127 bytes, whatever the names in the token", () => {
+    // GitHub's limits: owner 39, repository 100, a ref or environment up to 255.
+    const repository = `${"o".repeat(39)}/${"r".repeat(100)}`;
+    const token: Record<string, string> = {
+      sub: `repo:${repository}:environment:${"e".repeat(255)}`,
+      repository,
+      repository_id: "9".repeat(20),
+      repository_owner_id: "9".repeat(20),
+      run_id: "9".repeat(20),
+      run_attempt: "9".repeat(20),
+      ref: `refs/heads/${"b".repeat(244)}`,
+      actor: "a".repeat(39),
+    };
+    // A small evaluator for the one shape the mapping uses: "literal" + assertion.claim + ...
+    const evaluate = (expr: string) =>
+      expr
+        .split(" + ")
+        .map((part) =>
+          part.startsWith('"')
+            ? (JSON.parse(part) as string)
+            : token[part.replace(/^assertion\./, "")],
+        )
+        .join("");
+    const subject = evaluate(GITHUB_ATTRIBUTE_MAPPING["google.subject"]);
+    expect(subject).toBe(`repository_id:${"9".repeat(20)}:run:${"9".repeat(20)}:${"9".repeat(20)}`);
+    expect(Buffer.byteLength(subject)).toBeLessThanOrEqual(127);
+    expect(Buffer.byteLength(token.sub)).toBeGreaterThan(127); // why not assertion.sub
+  });
+
+  it("cuts descriptions to the 256 characters Google accepts", () => {
+    expect(fitDescription("short")).toBe("short");
+    expect(fitDescription("x".repeat(256))).toBe("x".repeat(256));
+    expect(fitDescription("x".repeat(300))).toBe(`${"x".repeat(255)}…`);
   });
 
   it("changes the rotation keeper once per window, not on every run", () => {
@@ -114,9 +177,13 @@ describe("GCP plan helpers", () => {
         workloadIdentityProvider:
           "projects/<known after deploy: project number>/locations/global/x",
         serviceAccount: "registry-ci@p.iam.gserviceaccount.com",
+        allowed: "environment production",
+        environment: "production",
       }),
     );
     expect(keyless.jobs.push.permissions).toEqual({ contents: "read", "id-token": "write" });
+    // The provider only accepts jobs that name the environment it pins.
+    expect(keyless.jobs.push.environment).toBe("production");
     expect(keyless.jobs.push.steps[1]).toEqual({
       id: "auth",
       uses: "google-github-actions/auth@v2",

@@ -7,7 +7,6 @@ import {
   type ProgramRun,
   type RegisteredResource,
 } from "../../tools/runProgram";
-import { keyRotationWindow } from "./plan";
 
 const T = {
   service: "gcp:projects/service:Service",
@@ -32,10 +31,8 @@ let key: ProgramRun;
 let keyRender: ProgramRun;
 let keyless: ProgramRun;
 let gcr: ProgramRun;
-let startedAt: Date;
 
 beforeAll(async () => {
-  startedAt = new Date();
   const keyConfig = gcpStack({
     location: "europe-west1",
     labels: { team: "platform" },
@@ -48,7 +45,12 @@ beforeAll(async () => {
     gcpStack({
       location: "us-central1",
       deletionProtection: false,
-      credentials: { mode: "workloadIdentity", githubRepository: "acme/app", githubBranch: "main" },
+      credentials: {
+        mode: "workloadIdentity",
+        githubRepository: "acme/app",
+        githubRepositoryId: 260064828,
+        githubRepositoryOwnerId: "1342004",
+      },
     }),
   );
   gcr = await runProgram(
@@ -127,6 +129,7 @@ describe("GcpRegistry, key mode", () => {
         T.repository,
         T.account,
         T.key,
+        T.key,
         T.repositoryIam,
         T.repositoryIam,
       ].sort(),
@@ -187,11 +190,11 @@ describe("GcpRegistry, key mode", () => {
     ]);
   });
 
-  it("makes a key for the CI account, rotated by its window keeper", () => {
-    const k = inputs(one(key, T.key));
-    expect(k.serviceAccountId).toBe(`projects/acme-ci-prod/serviceAccounts/${EMAIL}`);
-    const windows = [keyRotationWindow(startedAt, 30), keyRotationWindow(new Date(), 30)];
-    expect(windows).toContain((k.keepers as Record<string, string>).rotationWindow);
+  it("makes two keys for the CI account, one per window parity", () => {
+    const keys = ofType(key, T.key);
+    expect(keys.map((k) => k.name).sort()).toEqual(["registry-ci-key-a", "registry-ci-key-b"]);
+    for (const k of keys)
+      expect(inputs(k).serviceAccountId).toBe(`projects/acme-ci-prod/serviceAccounts/${EMAIL}`);
   });
 
   it("outputs the address from config and the key as a secret _json_key_base64 password", () => {
@@ -245,7 +248,7 @@ describe("GcpRegistry, workloadIdentity mode", () => {
       expect(one(keyless, type).dependencies).toEqual(expect.arrayContaining(apis));
   });
 
-  it("trusts GitHub's OIDC issuer for one repository and branch, enabled", () => {
+  it("trusts GitHub's OIDC issuer for one repository, by id, on main by default", () => {
     expect(inputs(one(keyless, T.pool))).toMatchObject({
       workloadIdentityPoolId: "github-ci",
       disabled: false,
@@ -256,15 +259,40 @@ describe("GcpRegistry, workloadIdentity mode", () => {
       disabled: false,
       oidc: { issuerUri: "https://token.actions.githubusercontent.com" },
       attributeCondition:
-        'assertion.repository == "acme/app" && assertion.ref == "refs/heads/main"',
+        'assertion.repository_owner_id == "1342004" && assertion.repository_id == "260064828" && assertion.ref == "refs/heads/main"',
       attributeMapping: expect.objectContaining({
-        "google.subject": "assertion.sub",
+        "attribute.repository_id": "assertion.repository_id",
+        "attribute.repository_owner_id": "assertion.repository_owner_id",
         "attribute.repository": "assertion.repository",
       }),
+      description: "Tokens of acme/app (repository id 260064828), branch main only",
     });
   });
 
-  it("lets only that repository's principalSet act as the CI account", () => {
+  it("keeps the pool and provider descriptions within Google's 256 characters", async () => {
+    const repository = `${"o".repeat(39)}/${"r".repeat(100)}`;
+    const long = await runProgram(
+      gcpStack({
+        location: "northamerica-northeast2",
+        repositoryId: "r".repeat(63),
+        credentials: {
+          mode: "workloadIdentity",
+          githubRepository: repository,
+          githubRepositoryId: "9007199254740991",
+          githubRepositoryOwnerId: "9007199254740991",
+          githubBranch: "b".repeat(200),
+          githubEnvironment: "e".repeat(255),
+        },
+      }),
+    );
+    for (const type of [T.pool, T.provider]) {
+      const description = String(inputs(one(long, type)).description);
+      expect([...description].length).toBeLessThanOrEqual(256);
+      expect(description).toContain(repository);
+    }
+  });
+
+  it("lets only that repository's principalSet (by id) act as the CI account", () => {
     const number = /^projects\/(1[0-9]{11})\//.exec(
       String(keyless.outputs.GCP_WORKLOAD_IDENTITY_PROVIDER.value),
     )?.[1];
@@ -272,7 +300,7 @@ describe("GcpRegistry, workloadIdentity mode", () => {
     expect(inputs(one(keyless, T.accountIam))).toEqual({
       serviceAccountId: `projects/acme-ci-prod/serviceAccounts/${EMAIL}`,
       role: "roles/iam.workloadIdentityUser",
-      member: `principalSet://iam.googleapis.com/projects/${number}/locations/global/workloadIdentityPools/github-ci/attribute.repository/acme/app`,
+      member: `principalSet://iam.googleapis.com/projects/${number}/locations/global/workloadIdentityPools/github-ci/attribute.repository_id/260064828`,
     });
   });
 
@@ -295,6 +323,71 @@ describe("GcpRegistry, workloadIdentity mode", () => {
 
   it("leaves the repository unprotected when deletionProtection is false", () => {
     expect(one(keyless, T.repository).protect).toBe(false);
+  });
+});
+
+describe("GcpRegistry, key rotation with overlap (keyRotationDays 30)", () => {
+  // 30-day windows from 1970-01-01: window 670 starts 2025-01-12, window 671 2025-02-11.
+  const inWindow670 = new Date("2025-01-20T09:00:00Z");
+  const inWindow671 = new Date("2025-02-11T00:30:00Z");
+  const laterIn671 = new Date("2025-03-12T23:00:00Z");
+  const config = gcpStack({ location: "europe-west1", credentials: { keyRotationDays: 30 } });
+  let before: ProgramRun;
+  let after: ProgramRun;
+  let lateSameWindow: ProgramRun;
+  beforeAll(async () => {
+    before = await runProgram({ ...config, now: inWindow670 });
+    after = await runProgram({ ...config, now: inWindow671 });
+    lateSameWindow = await runProgram({ ...config, now: laterIn671 });
+  });
+  const slot = (run: ProgramRun, s: "a" | "b") =>
+    run.resources.find((r) => r.type === T.key && r.name === `registry-ci-key-${s}`)!;
+  const keeper = (run: ProgramRun, s: "a" | "b") => inputs(slot(run, s)).keepers;
+  const passwordKeyId = (run: ProgramRun) =>
+    JSON.parse(Buffer.from(String(run.outputs.REGISTRY_PASSWORD.value), "base64").toString())
+      .private_key_id as string;
+  const keyId = (run: ProgramRun, s: "a" | "b") => String(slot(run, s).state.name).split("/").pop();
+
+  it("changes only the older key's keeper when a new window starts", () => {
+    expect(keeper(before, "a")).toEqual({ rotationWindow: "2025-01-12" });
+    expect(keeper(before, "b")).toEqual({ rotationWindow: "2024-12-13" });
+    expect(keeper(after, "a")).toEqual({ rotationWindow: "2025-01-12" });
+    expect(keeper(after, "b")).toEqual({ rotationWindow: "2025-02-11" });
+  });
+
+  it("leaves the other key's inputs untouched, so it survives the rotation", () => {
+    const a = (run: ProgramRun) => inputs(slot(run, "a"));
+    expect(a(after)).toEqual(a(before));
+  });
+
+  it("exports the newest key as REGISTRY_PASSWORD, and says until when it is valid", () => {
+    expect(passwordKeyId(before)).toBe(keyId(before, "a"));
+    expect(passwordKeyId(after)).toBe(keyId(after, "b"));
+    expect(keyId(after, "a")).not.toBe(keyId(after, "b"));
+    expect(before.outputs.GCP_KEY_VALID_UNTIL).toEqual({ value: "2025-03-13", secret: false });
+    expect(after.outputs.GCP_KEY_VALID_UNTIL).toEqual({ value: "2025-04-12", secret: false });
+  });
+
+  it("changes nothing on a later run in the same window (no perpetual diff)", () => {
+    for (const s of ["a", "b"] as const)
+      expect(keeper(lateSameWindow, s)).toEqual(keeper(after, s));
+  });
+
+  it("lets the current slot take over the single key of earlier releases", () => {
+    expect(slot(before, "a").aliases).toEqual(["registry-ci-key"]);
+    expect(slot(before, "b").aliases).toEqual([]);
+    expect(slot(after, "b").aliases).toEqual(["registry-ci-key"]);
+    expect(slot(after, "a").aliases).toEqual([]);
+  });
+});
+
+describe("GcpRegistry, key mode without rotation", () => {
+  it("makes one key with no keeper", async () => {
+    const run = await runProgram(gcpStack({ location: "europe-west1" }));
+    const k = one(run, T.key);
+    expect(k.name).toBe("registry-ci-key");
+    expect(inputs(k).keepers).toBeUndefined();
+    expect(run.outputs.GCP_KEY_VALID_UNTIL).toBeUndefined();
   });
 });
 

@@ -9,10 +9,12 @@ import type { GeneratedFile, RegistryBackend, RegistryEndpoint } from "../shared
 import { renderGithubActionsLogin } from "./ciLogin";
 import {
   cleanupPolicies,
+  fitDescription,
   GITHUB_ATTRIBUTE_MAPPING,
   GITHUB_OIDC_ISSUER,
   githubAttributeCondition,
-  keyRotationWindow,
+  githubTrust,
+  keyRotationPlan,
   memberSlug,
   registryAddress,
   repositoryPrincipalSet,
@@ -120,13 +122,22 @@ export class GcpRegistry extends pulumi.ComponentResource implements RegistryBac
     if (keyless) {
       const c = s.credentials;
       const repository = c.githubRepository as string; // required in this mode by the schema
+      const trust = githubTrust(c);
+      const scope = trust.anyRef
+        ? "any ref"
+        : [
+            trust.branch && `branch ${trust.branch}`,
+            trust.environment && `environment ${trust.environment}`,
+          ]
+            .filter(Boolean)
+            .join(", ");
       const pool = new gcp.iam.WorkloadIdentityPool(
         `${name}-github-pool`,
         {
           project: s.project,
           workloadIdentityPoolId: c.poolId,
           displayName: "GitHub Actions",
-          description: `GitHub Actions of ${repository}, for ${registry}`,
+          description: fitDescription(`GitHub Actions of ${repository}, for ${registry}`),
           disabled: false,
         },
         afterApis,
@@ -138,10 +149,12 @@ export class GcpRegistry extends pulumi.ComponentResource implements RegistryBac
           workloadIdentityPoolId: pool.workloadIdentityPoolId,
           workloadIdentityPoolProviderId: c.providerId,
           displayName: "GitHub OIDC",
-          description: `Tokens of ${repository}${c.githubBranch ? ` on ${c.githubBranch}` : ""} only`,
+          description: fitDescription(
+            `Tokens of ${repository} (repository id ${trust.repositoryId}), ${scope} only`,
+          ),
           disabled: false,
           attributeMapping: GITHUB_ATTRIBUTE_MAPPING,
-          attributeCondition: githubAttributeCondition(repository, c.githubBranch),
+          attributeCondition: githubAttributeCondition(trust),
           oidc: { issuerUri: GITHUB_OIDC_ISSUER },
         },
         afterApis,
@@ -152,7 +165,9 @@ export class GcpRegistry extends pulumi.ComponentResource implements RegistryBac
         {
           serviceAccountId: this.serviceAccount.name,
           role: "roles/iam.workloadIdentityUser",
-          member: pool.name.apply((poolName) => repositoryPrincipalSet(poolName, repository)),
+          member: pool.name.apply((poolName) =>
+            repositoryPrincipalSet(poolName, trust.repositoryId),
+          ),
         },
         afterApis,
       );
@@ -168,21 +183,43 @@ export class GcpRegistry extends pulumi.ComponentResource implements RegistryBac
             registry,
             workloadIdentityProvider,
             serviceAccount,
+            allowed: scope,
+            environment: trust.environment,
           }),
         );
     } else {
       const rotationDays = s.credentials.keyRotationDays;
-      const key = new gcp.serviceaccount.Key(
-        `${name}-ci-key`,
-        {
-          serviceAccountId: this.serviceAccount.name,
-          // A new window value replaces the key (no overlap: the old one is deleted).
-          keepers: rotationDays
-            ? { rotationWindow: keyRotationWindow(args.now ?? new Date(), rotationDays) }
-            : undefined,
-        },
-        afterApis,
-      );
+      let key: gcp.serviceaccount.Key;
+      if (rotationDays === undefined)
+        key = new gcp.serviceaccount.Key(
+          `${name}-ci-key`,
+          { serviceAccountId: this.serviceAccount.name },
+          afterApis,
+        );
+      else {
+        // Two keys, one per window parity: a new window replaces only the older key
+        // (changed keepers replace a key, deleting the old one), so the key pipelines
+        // stored before stays valid for one more window.
+        const plan = keyRotationPlan(args.now ?? new Date(), rotationDays);
+        const keys = (["a", "b"] as const).map(
+          (slot) =>
+            new gcp.serviceaccount.Key(
+              `${name}-ci-key-${slot}`,
+              {
+                serviceAccountId: this.serviceAccount.name,
+                keepers: { rotationWindow: plan.keepers[slot] },
+              },
+              {
+                ...afterApis,
+                // The single key of earlier releases becomes the current slot: its keeper
+                // (this window's start) is the same when it was made in this window.
+                aliases: slot === plan.current ? [{ name: `${name}-ci-key` }] : [],
+              },
+            ),
+        );
+        key = keys[plan.current === "a" ? 0 : 1];
+        extra.GCP_KEY_VALID_UNTIL = pulumi.output(plan.currentKeyValidUntil);
+      }
       username = "_json_key_base64";
       password = pulumi.secret(key.privateKey);
       ciLogin = renderGithubActionsLogin({ mode: "key", host, registry });

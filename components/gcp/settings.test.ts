@@ -17,6 +17,7 @@ function parse(gcp: Record<string, unknown>): GcpSettings | string[] {
 }
 
 const base = { project: "acme-ci-prod", location: "europe-west1" };
+const IDS = { githubRepositoryId: 260064828, githubRepositoryOwnerId: "1342004" };
 
 describe("registry:gcp settings", () => {
   it("fills in the documented defaults", () => {
@@ -37,7 +38,12 @@ describe("registry:gcp settings", () => {
       deletionProtection: true,
       serviceAccountId: "registry-ci",
       readers: [],
-      credentials: { mode: "key", poolId: "github-ci", providerId: "github-actions" },
+      credentials: {
+        mode: "key",
+        githubAnyRef: false,
+        poolId: "github-ci",
+        providerId: "github-actions",
+      },
       enableApis: true,
     });
   });
@@ -108,7 +114,10 @@ describe("registry:gcp settings", () => {
     ],
     [
       "a workload-identity repository that is not owner/name",
-      { ...base, credentials: { mode: "workloadIdentity", githubRepository: "acme" } },
+      {
+        ...base,
+        credentials: { mode: "workloadIdentity", githubRepository: "acme", ...IDS },
+      },
       [
         'registry:gcp.credentials.githubRepository must be a GitHub repository as owner/name (got "acme")',
       ],
@@ -117,7 +126,11 @@ describe("registry:gcp settings", () => {
       "a workload-identity repository URL",
       {
         ...base,
-        credentials: { mode: "workloadIdentity", githubRepository: "https://github.com/acme/app" },
+        credentials: {
+          mode: "workloadIdentity",
+          githubRepository: "https://github.com/acme/app",
+          ...IDS,
+        },
       },
       [
         'registry:gcp.credentials.githubRepository must be a GitHub repository as owner/name (got "https://github.com/acme/app")',
@@ -128,6 +141,55 @@ describe("registry:gcp settings", () => {
       { ...base, credentials: { mode: "workloadIdentity" } },
       [
         "registry:gcp.credentials.githubRepository is required when mode is workloadIdentity (the owner/name allowed to push)",
+        "registry:gcp.credentials.githubRepositoryId is required when mode is workloadIdentity: the repository's numeric id (curl -s https://api.github.com/repos/OWNER/NAME | jq .id)",
+        "registry:gcp.credentials.githubRepositoryOwnerId is required when mode is workloadIdentity: the owner's numeric id (curl -s https://api.github.com/repos/OWNER/NAME | jq .owner.id)",
+      ],
+    ],
+    [
+      "a repository id that is not a number",
+      {
+        ...base,
+        credentials: {
+          mode: "workloadIdentity",
+          githubRepository: "acme/app",
+          githubRepositoryId: "acme/app",
+          githubRepositoryOwnerId: 1.5,
+        },
+      },
+      [
+        'registry:gcp.credentials.githubRepositoryId must be a numeric GitHub id such as 260064828 (got "acme/app")',
+        "registry:gcp.credentials.githubRepositoryOwnerId must be a numeric GitHub id such as 260064828 (got 1.5)",
+      ],
+    ],
+    [
+      "an environment with a quote (it would break the attribute condition)",
+      {
+        ...base,
+        credentials: {
+          mode: "workloadIdentity",
+          githubRepository: "acme/app",
+          ...IDS,
+          githubEnvironment: 'prod" || true',
+        },
+      },
+      [
+        "registry:gcp.credentials.githubEnvironment must be an environment name of up to 255 letters, digits, spaces, '_', '.' or '-' (got \"prod\\\" || true\")",
+      ],
+    ],
+    [
+      "a branch with githubAnyRef",
+      {
+        ...base,
+        credentials: {
+          mode: "workloadIdentity",
+          githubRepository: "acme/app",
+          ...IDS,
+          githubBranch: "main",
+          githubAnyRef: true,
+        },
+      },
+      [
+        'registry:gcp.credentials.githubBranch cannot be combined with githubAnyRef: true (which allows every ref) (got "main")',
       ],
     ],
     [
@@ -144,6 +206,7 @@ describe("registry:gcp settings", () => {
         credentials: {
           mode: "workloadIdentity",
           githubRepository: "acme/app",
+          ...IDS,
           keyRotationDays: 30,
         },
       },
@@ -158,6 +221,7 @@ describe("registry:gcp settings", () => {
         credentials: {
           mode: "workloadIdentity",
           githubRepository: "acme/app",
+          ...IDS,
           providerId: "gcp-github",
         },
       },
@@ -172,6 +236,7 @@ describe("registry:gcp settings", () => {
         credentials: {
           mode: "workloadIdentity",
           githubRepository: "acme/app",
+          ...IDS,
           githubBranch: 'main" || true',
         },
       },

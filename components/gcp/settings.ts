@@ -32,6 +32,25 @@ const workloadIdentityId = (what: string) =>
   );
 
 /**
+ * A GitHub numeric id (repository or owner), as a number or a string of digits; kept
+ * as the string the OIDC token carries.
+ */
+const githubId = () => {
+  const error = "must be a numeric GitHub id such as 260064828";
+  return z
+    .union(
+      [
+        z.number().int({ error }).min(1, { error }).max(Number.MAX_SAFE_INTEGER, { error }),
+        z.string().regex(/^[1-9][0-9]{0,15}$/, { error }),
+      ],
+      {
+        error,
+      },
+    )
+    .transform(String);
+};
+
+/**
  * Who else may pull: IAM principals granted roles/artifactregistry.reader on this
  * repository. allUsers / allAuthenticatedUsers are refused: this is a private registry.
  */
@@ -63,21 +82,42 @@ export const credentialsSettings = z
      */
     mode: oneOf(["key", "workloadIdentity"]).default("key"),
     /**
-     * key mode: replace the key at the first `pulumi up` after each window of this many
-     * days (windows counted from 1970-01-01 UTC). The old key is deleted as the new one
-     * is created: no overlap. Default unset (never rotated).
+     * key mode: a new key at the first `pulumi up` in each window of this many days
+     * (windows counted from 1970-01-01 UTC). Two keys overlap: a key lives two windows,
+     * so the one pipelines stored stays valid for one window after the next rotation.
+     * Default unset (one key, never rotated).
      */
     keyRotationDays: integer(1, 3650).optional(),
-    /** workloadIdentity mode (required there): the GitHub repository allowed in, owner/name, exact case. */
+    /**
+     * workloadIdentity mode (required there): the repository, owner/name. Readable only:
+     * it names things; the ids below are what the provider checks.
+     */
     githubRepository: pattern(
       /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/,
       "a GitHub repository as owner/name",
     ).optional(),
-    /** workloadIdentity mode: allow this branch only (refs/heads/<branch>). Default unset (any ref). */
+    /**
+     * workloadIdentity mode (required there): the repository's numeric id, which GitHub
+     * never reuses (a deleted repository's name can be registered again).
+     */
+    githubRepositoryId: githubId().optional(),
+    /** workloadIdentity mode (required there): the numeric id of the repository's owner. */
+    githubRepositoryOwnerId: githubId().optional(),
+    /**
+     * workloadIdentity mode: allow this branch only (refs/heads/<branch>). Default "main"
+     * unless githubEnvironment is set or githubAnyRef is true.
+     */
     githubBranch: pattern(
       /^(?!\/|.*\/$|.*\.\.|.*\/\/)[A-Za-z0-9._/-]{1,200}$/,
       "a branch name such as main or release/1.x",
     ).optional(),
+    /** workloadIdentity mode: allow only jobs that run in this GitHub environment (and its protection rules). */
+    githubEnvironment: pattern(
+      /^[A-Za-z0-9_.-][A-Za-z0-9 _.-]{0,254}$/,
+      "an environment name of up to 255 letters, digits, spaces, '_', '.' or '-'",
+    ).optional(),
+    /** workloadIdentity mode: allow any branch, tag or pull request of the repository. Default false. */
+    githubAnyRef: bool().default(false),
     /** workloadIdentity mode: the Workload Identity pool id. Default "github-ci". */
     poolId: workloadIdentityId("pool").default("github-ci"),
     /** workloadIdentity mode: the pool's OIDC provider id. Default "github-actions". */
@@ -86,28 +126,54 @@ export const credentialsSettings = z
   .prefault({})
   .superRefine((c, ctx) => {
     const wif = c.mode === "workloadIdentity";
-    if (wif && !c.githubRepository)
-      ctx.addIssue({
-        code: "custom",
-        path: ["githubRepository"],
-        message: "is required when mode is workloadIdentity (the owner/name allowed to push)",
-        input: undefined,
-      });
-    for (const key of ["githubRepository", "githubBranch"] as const)
+    const issue = (key: string, message: string, input: unknown) =>
+      ctx.addIssue({ code: "custom", path: [key], message, input });
+    if (wif) {
+      if (!c.githubRepository)
+        issue(
+          "githubRepository",
+          "is required when mode is workloadIdentity (the owner/name allowed to push)",
+          undefined,
+        );
+      if (!c.githubRepositoryId)
+        issue(
+          "githubRepositoryId",
+          "is required when mode is workloadIdentity: the repository's numeric id (curl -s https://api.github.com/repos/OWNER/NAME | jq .id)",
+          undefined,
+        );
+      if (!c.githubRepositoryOwnerId)
+        issue(
+          "githubRepositoryOwnerId",
+          "is required when mode is workloadIdentity: the owner's numeric id (curl -s https://api.github.com/repos/OWNER/NAME | jq .owner.id)",
+          undefined,
+        );
+      if (c.githubAnyRef)
+        for (const key of ["githubBranch", "githubEnvironment"] as const)
+          if (c[key] !== undefined)
+            issue(
+              key,
+              "cannot be combined with githubAnyRef: true (which allows every ref)",
+              c[key],
+            );
+    }
+    const wifOnly = [
+      "githubRepository",
+      "githubRepositoryId",
+      "githubRepositoryOwnerId",
+      "githubBranch",
+      "githubEnvironment",
+    ] as const;
+    for (const key of wifOnly)
       if (!wif && c[key] !== undefined)
-        ctx.addIssue({
-          code: "custom",
-          path: [key],
-          message: `is only read when mode is workloadIdentity (mode is ${c.mode})`,
-          input: c[key],
-        });
+        issue(key, `is only read when mode is workloadIdentity (mode is ${c.mode})`, c[key]);
+    if (!wif && c.githubAnyRef)
+      issue("githubAnyRef", `is only read when mode is workloadIdentity (mode is ${c.mode})`, true);
     if (wif && c.keyRotationDays !== undefined)
-      ctx.addIssue({
-        code: "custom",
-        path: ["keyRotationDays"],
-        message: "is only read when mode is key (mode is workloadIdentity)",
-        input: c.keyRotationDays,
-      });
+      issue(
+        "keyRotationDays",
+        "is only read when mode is key (mode is workloadIdentity)",
+        c.keyRotationDays,
+      );
   });
 
 export const gcpSettings = z

@@ -2,19 +2,29 @@
  * A private CA and a server certificate signed by it (@pulumi/tls), for the backends
  * that terminate TLS themselves (VM, and Docker with TLS on). Clients trust the CA
  * through REGISTRY_CA_CERT (e.g. /etc/docker/certs.d/<host:port>/ca.crt).
+ *
+ * One rule for every self-signed backend: the CA lives long, because every client
+ * installs it; the server certificate is short and renewed early, by the first
+ * `pulumi up` in its last 30 days (the provider reports `readyForRenewal` and the
+ * engine replaces it). A renewal changes neither the CA nor REGISTRY_CA_CERT.
  */
 import * as net from "node:net";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 
+export const SELF_SIGNED_LIFETIMES = {
+  /** 10 years: clients trust it once. */
+  caValidityHours: 10 * 365 * 24,
+  /** 90 days. */
+  serverValidityHours: 90 * 24,
+  /** Renewed at the first `pulumi up` in its last 30 days. */
+  serverEarlyRenewalHours: 30 * 24,
+} as const;
+
 export interface SelfSignedTlsArgs {
   /** The names clients dial (DNS names and IP addresses); the first is the common name. */
   serverNames: pulumi.Input<string[]>;
   caCommonName: pulumi.Input<string>;
-  caValidityHours: number;
-  serverValidityHours: number;
-  /** Renew the server certificate at the first `pulumi up` this many hours before it expires. */
-  serverEarlyRenewalHours?: number;
 }
 
 export interface SelfSignedTls {
@@ -44,7 +54,7 @@ export function createSelfSignedTls(
       privateKeyPem: caPrivateKeyPem,
       isCaCertificate: true,
       subject: { commonName: args.caCommonName, organization: "registry" },
-      validityPeriodHours: args.caValidityHours,
+      validityPeriodHours: SELF_SIGNED_LIFETIMES.caValidityHours,
       allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
     },
     opts,
@@ -69,10 +79,8 @@ export function createSelfSignedTls(
       certRequestPem: request.certRequestPem,
       caPrivateKeyPem,
       caCertPem: ca.certPem,
-      validityPeriodHours: args.serverValidityHours,
-      ...(args.serverEarlyRenewalHours !== undefined
-        ? { earlyRenewalHours: args.serverEarlyRenewalHours }
-        : {}),
+      validityPeriodHours: SELF_SIGNED_LIFETIMES.serverValidityHours,
+      earlyRenewalHours: SELF_SIGNED_LIFETIMES.serverEarlyRenewalHours,
       allowedUses: ["digital_signature", "key_encipherment", "server_auth"],
     },
     opts,

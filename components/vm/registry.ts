@@ -158,14 +158,13 @@ export class VmRegistry extends pulumi.ComponentResource implements RegistryBack
         key: pulumi.secret(s.tls.key),
         caCert: pulumi.output(s.tls.caCertificate ?? ""),
       };
-    const validityHours = s.tls.validityDays * 24;
+    // A renewed server certificate changes the bundle hash: compose up runs again and
+    // reloads nginx, which then serves it.
     const certificates = createSelfSignedTls(
       name,
       {
         serverNames: publicName.apply((n) => [n]),
         caCommonName: `registry CA (${pulumi.getStack()})`,
-        caValidityHours: validityHours,
-        serverValidityHours: validityHours,
       },
       { parent: this },
     );

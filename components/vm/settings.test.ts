@@ -40,7 +40,7 @@ describe("registry:vm settings", () => {
     expect(s).toMatchObject({
       host: { mode: "existing", address: "203.0.113.7", port: 22, user: "root" },
       httpsPort: 443,
-      tls: { mode: "selfSigned", validityDays: 825 },
+      tls: { mode: "selfSigned" },
       keepDataOnDestroy: true,
       nginxImage: DEFAULT_NGINX_IMAGE,
       waitTimeoutSeconds: 300,
@@ -102,6 +102,10 @@ describe("registry:vm settings", () => {
         [
           { host: existing, tls: { mode: "provided", key: TLS_KEY } },
           "registry:vm.tls.certificate is required: it must be a PEM certificate",
+        ],
+        [
+          { host: existing, tls: { mode: "selfSigned", validityDays: 825 } },
+          "registry:vm.tls.validityDays is no longer read: the CA now lasts 10 years and the server certificate 90 days, renewed by the first `pulumi up` in its last 30 days; remove the key (got 825)",
         ],
         [
           { host: existing, nginxImage: "nginx" },

@@ -87,11 +87,26 @@ const gcpHost = z.strictObject({
   labels: labels().default({}),
 });
 
-const selfSignedTls = z.strictObject({
-  mode: z.literal("selfSigned"),
-  /** How long the generated CA and server certificate stay valid. */
-  validityDays: integer(30, 3650).default(825),
-});
+/**
+ * A CA and a server certificate made here, with the lifetimes every self-signed backend
+ * shares (components/shared/selfSignedTls.ts). `validityDays` of earlier releases (one
+ * lifetime for both) is refused by name rather than silently ignored.
+ */
+const selfSignedTls = z
+  .strictObject({
+    mode: z.literal("selfSigned"),
+    validityDays: z.unknown().optional(),
+  })
+  .superRefine((t, ctx) => {
+    if (t.validityDays !== undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["validityDays"],
+        message:
+          "is no longer read: the CA now lasts 10 years and the server certificate 90 days, renewed by the first `pulumi up` in its last 30 days; remove the key",
+        input: t.validityDays,
+      });
+  });
 
 const providedTls = z.strictObject({
   mode: z.literal("provided"),

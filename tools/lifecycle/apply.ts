@@ -5,7 +5,6 @@
  * mocks (tools/runProgram.ts); the plan between runs comes from plan.ts.
  */
 import { resourceKey, runProgram, type ProgramRun } from "../runProgram";
-import { atTime } from "./clock";
 import { planUpdate, type Plan } from "./plan";
 
 export interface Change {
@@ -33,8 +32,14 @@ export const FIRST_UP = new Date("2026-01-05T10:00:00Z");
 export async function applyChange(change: Change): Promise<AppliedChange> {
   const firstAt = change.firstAt ?? FIRST_UP;
   const secondAt = change.secondAt ?? new Date(firstAt.getTime() + 3_600_000);
-  const run = (config: Record<string, unknown>, prior?: ProgramRun, replace?: Set<string>) =>
+  const run = (
+    now: Date,
+    config: Record<string, unknown>,
+    prior?: ProgramRun,
+    replace?: Set<string>,
+  ) =>
     runProgram({
+      now,
       stack: change.stack,
       config,
       secretKeys: change.secretKeys,
@@ -43,18 +48,18 @@ export async function applyChange(change: Change): Promise<AppliedChange> {
       replace,
     });
 
-  const before = await atTime(firstAt, () => run(change.before));
+  const before = await run(firstAt, change.before);
   // A replaced resource gets a new id and new outputs, which can change what depends
   // on it: plan again until no new replacement appears (the engine's cascade).
   let replace = new Set<string>();
   for (let round = 0; ; round++) {
-    const after = await atTime(secondAt, () => run(change.after, before, replace));
+    const after = await run(secondAt, change.after, before, replace);
     const plan = planUpdate(before, after, secondAt);
     const replaced = plan.steps.filter((s) => s.op === "replace").map((s) => s.key);
     if (replaced.every((k) => replace.has(k))) {
       const stale = [...replace].filter((k) => !replaced.includes(k));
       if (stale.length) throw new Error(`given new outputs but not replaced: ${stale.join(", ")}`);
-      const settled = await atTime(secondAt, () => run(change.after, after));
+      const settled = await run(secondAt, change.after, after);
       return { before, after, plan, again: planUpdate(after, settled, secondAt) };
     }
     if (round > 8) throw new Error("replacements did not settle after 8 rounds");

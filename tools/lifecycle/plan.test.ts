@@ -32,6 +32,7 @@ function resource(
     deleteBeforeReplace: false,
     replaceOnChanges: [],
     ignoreChanges: [],
+    aliases: [],
     ...extra,
   };
 }

@@ -37,8 +37,12 @@ export function planUpdate(before: ProgramRun, after: ProgramRun, now: Date): Pl
   const old = new Map(custom(before).map((r) => [resourceKey(r), r]));
   const steps: Step[] = [];
   for (const r of custom(after)) {
-    const prev = old.get(resourceKey(r));
-    old.delete(resourceKey(r));
+    // An alias names the resource it takes over (its state moves; nothing is replaced).
+    const key = [resourceKey(r), ...r.aliases.map((a) => `${r.type}::${a}`)].find((k) =>
+      old.has(k),
+    );
+    const prev = key ? old.get(key) : undefined;
+    if (key) old.delete(key);
     steps.push(prev ? compare(prev, r, now) : step(r, "create", [], []));
   }
   for (const r of old.values()) steps.push(step(r, "delete", [], []));

@@ -6,10 +6,14 @@ import type * as pulumi from "@pulumi/pulumi";
  */
 export type MockMode = "test" | "render";
 
-/** The outputs a provider computes for one resource type, added to its inputs. */
+/**
+ * The outputs a provider computes for one resource type, added to its inputs. `now` is
+ * the run's clock (the provider's "current time", e.g. a certificate's validity start); default now.
+ */
 export type ComputedOutputs = (
   args: pulumi.runtime.MockResourceArgs,
   mode: MockMode,
+  now?: Date,
 ) => Record<string, unknown>;
 
 export type MockTable = Record<string, ComputedOutputs>;

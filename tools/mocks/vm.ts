@@ -225,17 +225,36 @@ function openssl(args: string[]): string {
 const days = (inputs: Record<string, unknown>) =>
   String(Math.max(1, Math.ceil(Number(plain(inputs.validityPeriodHours) ?? 24) / 24)));
 
-function validity(inputs: Record<string, unknown>): Record<string, unknown> {
-  const start = new Date();
-  const end = new Date(start.getTime() + Number(days(inputs)) * 86_400_000);
+/**
+ * The provider's renewal rule, which the mock plays: a certificate is ready for
+ * renewal once `at` is past its end minus earlyRenewalHours (or past its end). On a
+ * real `pulumi up` the provider reports it from the stored state and the engine then
+ * replaces the certificate; tests call this with a later clock to ask the same question.
+ */
+export function readyForRenewal(
+  state: { validityEndTime?: unknown; earlyRenewalHours?: unknown },
+  at: Date,
+): boolean {
+  const end = Date.parse(String(plain(state.validityEndTime)));
+  const early = Number(plain(state.earlyRenewalHours) ?? 0) * 3_600_000;
+  return at.getTime() >= end - early;
+}
+
+/** The state's validity, from the run's clock (the PEM's own dates are openssl's clock). */
+function validity(inputs: Record<string, unknown>, now = new Date()): Record<string, unknown> {
+  const hours = Number(plain(inputs.validityPeriodHours) ?? 24);
+  const end = new Date(now.getTime() + hours * 3_600_000);
+  const times = { validityStartTime: now.toISOString(), validityEndTime: end.toISOString() };
   return {
-    validityStartTime: start.toISOString(),
-    validityEndTime: end.toISOString(),
-    readyForRenewal: false,
+    ...times,
+    readyForRenewal: readyForRenewal(
+      { ...times, earlyRenewalHours: inputs.earlyRenewalHours },
+      now,
+    ),
   };
 }
 
-function realSelfSignedCert(inputs: Record<string, unknown>): Record<string, unknown> {
+function realSelfSignedCert(inputs: Record<string, unknown>, now?: Date): Record<string, unknown> {
   return withTempDir((dir) => {
     fs.writeFileSync(path.join(dir, "key.pem"), str(inputs.privateKeyPem) ?? "");
     const certPem = openssl([
@@ -254,7 +273,7 @@ function realSelfSignedCert(inputs: Record<string, unknown>): Record<string, unk
       "/dev/null",
       ...extensionLines(inputs, true).flatMap((line) => ["-addext", line]),
     ]);
-    return { certPem, ...validity(inputs) };
+    return { certPem, ...validity(inputs, now) };
   });
 }
 
@@ -280,7 +299,10 @@ function realCertRequest(inputs: Record<string, unknown>): Record<string, unknow
   });
 }
 
-function realLocallySignedCert(inputs: Record<string, unknown>): Record<string, unknown> {
+function realLocallySignedCert(
+  inputs: Record<string, unknown>,
+  now?: Date,
+): Record<string, unknown> {
   return withTempDir((dir) => {
     const file = (n: string, content: string | undefined) => {
       fs.writeFileSync(path.join(dir, n), content ?? "");
@@ -311,7 +333,7 @@ function realLocallySignedCert(inputs: Record<string, unknown>): Record<string, 
       "-copy_extensions",
       "copy",
     ]);
-    return { certPem, ...validity(inputs) };
+    return { certPem, ...validity(inputs, now) };
   });
 }
 
@@ -338,18 +360,18 @@ export const vmMocks: MockTable = {
           publicKeyOpenssh: afterDeploy(`public key ${name}`),
         }
       : realPrivateKey(inputs),
-  "tls:index/selfSignedCert:SelfSignedCert": ({ inputs, name }, mode) =>
+  "tls:index/selfSignedCert:SelfSignedCert": ({ inputs, name }, mode, now) =>
     mode === "render"
       ? { certPem: afterDeploy(`certificate ${name}`) }
-      : realSelfSignedCert(inputs),
+      : realSelfSignedCert(inputs, now),
   "tls:index/certRequest:CertRequest": ({ inputs, name }, mode) =>
     mode === "render"
       ? { certRequestPem: afterDeploy(`certificate request ${name}`) }
       : realCertRequest(inputs),
-  "tls:index/locallySignedCert:LocallySignedCert": ({ inputs, name }, mode) =>
+  "tls:index/locallySignedCert:LocallySignedCert": ({ inputs, name }, mode, now) =>
     mode === "render"
       ? { certPem: afterDeploy(`certificate ${name}`) }
-      : realLocallySignedCert(inputs),
+      : realLocallySignedCert(inputs, now),
 
   "gcp:compute/address:Address": ({ inputs, name }, mode) => ({
     // 203.0.113.0/24 is for documentation (RFC 5737): never a real host.
