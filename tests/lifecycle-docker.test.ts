@@ -24,6 +24,11 @@ const TLS_RESOURCES = [
 
 const cases: DayTwoCase[] = [
   {
+    title: "apply the committed local stack again",
+    change: { stack: "local", before: local(BASE), after: local(BASE) },
+    expect: { plan: {} },
+  },
+  {
     title: "set a password of your own instead of the generated one",
     change: {
       stack: "local",
@@ -121,7 +126,7 @@ const cases: DayTwoCase[] = [
       stack: "local",
       before: local(TLS),
       after: local(TLS),
-      secondAt: daysAfterFirstUp(340),
+      secondAt: daysAfterFirstUp(61),
     },
     expect: {
       plan: {

@@ -23,6 +23,11 @@ const REPOSITORY = "Repository/registry-repository";
 
 const cases: DayTwoCase[] = [
   {
+    title: "apply the committed prod stack again",
+    change: gcp(PROD, PROD),
+    expect: { plan: {} },
+  },
+  {
     title: "keep untagged images longer",
     change: gcp(PROD, {
       ...PROD,
@@ -75,7 +80,12 @@ const cases: DayTwoCase[] = [
     title: "switch from a key to keyless Workload Identity",
     change: gcp(PROD, {
       ...PROD,
-      credentials: { mode: "workloadIdentity", githubRepository: "acme/app" },
+      credentials: {
+        mode: "workloadIdentity",
+        githubRepository: "acme/app",
+        githubRepositoryId: "123456789",
+        githubRepositoryOwnerId: "987654",
+      },
     }),
     expect: {
       plan: {

@@ -33,6 +33,24 @@ const GC = [
 
 const cases: DayTwoCase[] = [
   {
+    title: "apply the committed dev stack again",
+    change: dev(DEV, DEV),
+    expect: { plan: {} },
+  },
+  {
+    title: "turn garbage collection on",
+    change: dev({ ...DEV, garbageCollection: { enabled: false } }, DEV),
+    expect: { plan: { create: GC } },
+  },
+  {
+    title: "fix the NodePort the cluster had allocated",
+    change: dev({ namespace: "registry" }, { namespace: "registry", nodePort: 30500 }),
+    expect: {
+      plan: { update: ["Service/registry-service"] },
+      movesRegistry: "the allocated NodePort becomes 30500",
+    },
+  },
+  {
     title: "set a password of your own instead of the generated one",
     change: dev(DEV, { ...DEV, auth: { password: "correct-horse-battery-staple-1" } }),
     expect: {

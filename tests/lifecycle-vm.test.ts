@@ -37,6 +37,11 @@ const redeploy = (...files: string[]) => ({
 
 const cases: DayTwoCase[] = [
   {
+    title: "apply the committed staging stack again",
+    change: vm(STAGING, STAGING),
+    expect: { plan: {} },
+  },
+  {
     title: "set a password of your own instead of the generated one",
     change: vm(STAGING, { ...STAGING, auth: { password: "correct-horse-battery-staple-1" } }),
     expect: {
@@ -72,7 +77,8 @@ const cases: DayTwoCase[] = [
   {
     title: "grow the data disk",
     change: vm(STAGING, { ...STAGING, host: { ...HOST, dataDiskSizeGb: 100 } }),
-    expect: { plan: { update: ["Disk/registry-data"] } },
+    // The disk grows live; the script's text carries the size, so resize2fs runs again.
+    expect: { plan: { update: ["Command/registry-grow-data", "Disk/registry-data"] } },
   },
   {
     title: "a bigger machine type",

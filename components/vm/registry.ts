@@ -28,6 +28,7 @@ import { renderNginxConfig, type NginxConfigOptions } from "./nginxConfig";
 import {
   renderComposeDownCommand,
   renderComposeUpCommand,
+  renderGrowDataCommand,
   renderPrepareCommand,
   renderWaitScript,
 } from "./scripts";
@@ -41,6 +42,8 @@ export interface VmRegistryArgs {
 export const DATA_MOUNT_POINT = "/mnt/registry-data";
 /** The data disk's device name: the guest sees /dev/disk/by-id/google-<name>. */
 export const DATA_DEVICE_NAME = "registry-data";
+/** Where the guest sees the data disk (Compute Engine names it by its device name). */
+const DATA_DEVICE_PATH = `/dev/disk/by-id/google-${DATA_DEVICE_NAME}`;
 /** The named volume on an existing host. */
 export const DATA_VOLUME = "registry-data";
 
@@ -89,6 +92,8 @@ interface VmHost {
   ready: pulumi.Resource[];
   /** Set when the component creates the VM. */
   cloudInit?: pulumi.Output<string>;
+  /** Set when the component creates the data disk: its filesystem follows its size. */
+  dataDisk?: { disk: gcp.compute.Disk; device: string; sizeGb: number };
 }
 
 interface Delivery {
@@ -277,7 +282,7 @@ export class VmRegistry extends pulumi.ComponentResource implements RegistryBack
 
     const cloudInit = sshPublicKey.apply((key) =>
       renderCloudInit({
-        dataDevice: `/dev/disk/by-id/google-${DATA_DEVICE_NAME}`,
+        dataDevice: DATA_DEVICE_PATH,
         dataMountPoint: DATA_MOUNT_POINT,
         bundleDir: s.remoteDir,
         sshUser: h.sshUser,
@@ -330,6 +335,7 @@ export class VmRegistry extends pulumi.ComponentResource implements RegistryBack
       sshUser: h.sshUser,
       ready: [instance],
       cloudInit,
+      dataDisk: { disk: dataDisk, device: DATA_DEVICE_PATH, sizeGb: h.dataDiskSizeGb },
     };
   }
 
@@ -433,6 +439,19 @@ export class VmRegistry extends pulumi.ComponentResource implements RegistryBack
       },
       { parent: this, dependsOn: host.ready },
     );
+
+    if (host.dataDisk) {
+      const d = host.dataDisk;
+      new remote.Command(
+        `${name}-grow-data`,
+        {
+          connection: host.connection,
+          create: renderGrowDataCommand({ device: d.device, sizeGb: d.sizeGb }),
+          addPreviousOutputInEnv: false,
+        },
+        { parent: this, dependsOn: [prepare, d.disk] },
+      );
+    }
 
     const copies = bundle.map(
       (f) =>

@@ -7,6 +7,7 @@ import * as path from "node:path";
 import {
   renderComposeDownCommand,
   renderComposeUpCommand,
+  renderGrowDataCommand,
   renderPrepareCommand,
   renderWaitScript,
 } from "./scripts";
@@ -156,5 +157,38 @@ describe("the wait script (against a local HTTP server)", () => {
     const r = await wait({ REGISTRY_URL: "http://127.0.0.1:9/v2/" });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/last: curl: \(7\)/);
+  });
+});
+
+describe("growing the data disk", () => {
+  // The real resize2fs on a real ext4 image that a bigger disk now holds (on the VM the
+  // filesystem is mounted and grows online; a fresh, unmounted image grows the same way).
+  test("the filesystem grows to the disk's new size, and a second run changes nothing", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vm-grow-"));
+    const disk = path.join(dir, "data");
+    try {
+      execFileSync("truncate", ["-s", "16M", disk]);
+      execFileSync("/usr/sbin/mkfs.ext4", ["-q", "-F", "-b", "1024", disk]);
+      execFileSync("truncate", ["-s", "32M", disk]);
+      const blocks = () =>
+        /Block count:\s+(\d+)/.exec(
+          execFileSync("/usr/sbin/dumpe2fs", ["-h", disk], { encoding: "utf8", stdio: "pipe" }),
+        )?.[1];
+      expect(blocks()).toBe("16384");
+      const script = renderGrowDataCommand({ device: disk, sizeGb: 100 });
+      const env = { ...process.env, PATH: `/usr/sbin:/sbin:${process.env.PATH}` };
+      expect(spawnSync("sh", ["-c", script], { env, encoding: "utf8" }).status).toBe(0);
+      expect(blocks()).toBe("32768");
+      expect(spawnSync("sh", ["-c", script], { env, encoding: "utf8" }).status).toBe(0);
+      expect(blocks()).toBe("32768");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("the size is in the script's text, so a bigger disk re-runs it", () => {
+    expect(renderGrowDataCommand({ device: "/dev/sdb", sizeGb: 50 })).not.toBe(
+      renderGrowDataCommand({ device: "/dev/sdb", sizeGb: 100 }),
+    );
   });
 });

@@ -62,6 +62,28 @@ export function renderComposeUpCommand(o: ComposeUpOptions): string {
   ].join("\n");
 }
 
+export interface GrowDataOptions {
+  /** The data disk's block device on the VM. */
+  device: string;
+  /** The disk's size in GB: part of the text, so growing the disk re-runs the script. */
+  sizeGb: number;
+}
+
+/**
+ * Grows the data disk's filesystem to the disk's size after `dataDiskSizeGb` went up:
+ * Compute Engine grows the disk live, but not the ext4 on it. ext4 grows online while
+ * mounted; resize2fs does nothing when the filesystem already fills the disk.
+ */
+export function renderGrowDataCommand(o: GrowDataOptions): string {
+  return [
+    "set -eu",
+    SUDO,
+    `# The data disk is ${o.sizeGb} GB.`,
+    `$SUDO resize2fs ${quote(o.device)}`,
+    "",
+  ].join("\n");
+}
+
 export interface ComposeDownOptions {
   remoteDir: string;
   /** Also delete the named data volume (keepDataOnDestroy false). */
