@@ -6,6 +6,7 @@
 import * as net from "node:net";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { SECRET_SCHEMAS } from "./secretPaths";
 
 /**
  * What `render` puts in place of a `secure:` value it cannot decrypt offline. Secret
@@ -99,7 +100,7 @@ export const HIDDEN = "[secret]";
  * passes any rule.
  */
 export function secret(rule: z.ZodType<string>) {
-  return z
+  const schema = z
     .unknown()
     .superRefine((v, ctx) => {
       if (v === OFFLINE_SECRET) return;
@@ -112,6 +113,8 @@ export function secret(rule: z.ZodType<string>) {
         ctx.addIssue({ code: "custom", message: r.error.issues[0].message, input: HIDDEN });
     })
     .transform((v) => pulumi.secret(v as string));
+  SECRET_SCHEMAS.add(schema);
+  return schema;
 }
 
 /** A password given in config: at least 16 characters, no whitespace or colon (htpasswd). */

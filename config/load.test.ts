@@ -92,10 +92,10 @@ describe("registry:<backend> settings", () => {
   });
   test("the settings must be an object", () => {
     expect(problems(() => read({ "registry:kubernetes": "[1,2]" }))).toEqual([
-      "registry:kubernetes must be an object of settings (got [1,2])",
+      "registry:kubernetes must be an object of settings (got a list of 2 items)",
     ]);
     expect(problems(() => read({ "registry:kubernetes": "nodePort=1" }))).toEqual([
-      'registry:kubernetes must be an object of settings (got "nodePort=1")',
+      "registry:kubernetes must be an object of settings (got a string)",
     ]);
   });
   test("settings of another backend are a mistake worth stopping for", () => {

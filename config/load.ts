@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ConfigError } from "./errors";
 import { HIDDEN } from "./fields";
+import { secretPaths, secretRelation, type SecretPath } from "./secretPaths";
 import { BACKENDS, type BackendName } from "../components/shared/contract";
 
 export const PROJECT = "registry";
@@ -65,17 +66,18 @@ export function readBackendSettings<S extends z.ZodType>(
     try {
       value = JSON.parse(raw);
     } catch {
-      problems.push(`${key} must be an object of settings (got ${JSON.stringify(raw)})`);
+      problems.push(`${key} must be an object of settings (got ${kindOf(raw)})`);
     }
     if (value === null || typeof value !== "object" || Array.isArray(value)) {
       if (!problems.length)
-        problems.push(`${key} must be an object of settings (got ${JSON.stringify(value)})`);
+        problems.push(`${key} must be an object of settings (got ${kindOf(value)})`);
     }
   }
   if (problems.length) throw new ConfigError(problems);
 
   const result = schema.safeParse(value, { reportInput: true });
-  if (!result.success) throw new ConfigError(formatIssues(key, result.error.issues));
+  if (!result.success)
+    throw new ConfigError(formatIssues(key, result.error.issues, secretPaths(schema)));
   return result.data;
 }
 
@@ -84,9 +86,27 @@ function splitKey(key: string): [string, string] {
   return i < 0 ? ["", key] : [key.slice(0, i), key.slice(i + 1)];
 }
 
-/** Turns zod issues into lines such as "registry:vm.port must be an integer from 1 to 65535 (got 0)". */
-export function formatIssues(key: string, issues: z.core.$ZodIssue[]): string[] {
-  return issues.map((issue) => {
+/** What zod's own "Invalid input: expected <type>" means, in the words of these errors. */
+const EXPECTED: Record<string, string> = {
+  object: "must be an object of settings",
+  array: "must be a list",
+  string: "must be a string",
+  number: "must be a number",
+  boolean: "must be true or false",
+};
+
+/**
+ * Turns zod issues into lines such as "registry:vm.port must be an integer from 1 to
+ * 65535 (got 0)", one line per distinct problem. A value is shown only when it is a
+ * plain string, number or boolean at a path that neither is nor holds a secret: lists
+ * and objects are described by their kind, so no secret can ride along inside them.
+ */
+export function formatIssues(
+  key: string,
+  issues: z.core.$ZodIssue[],
+  secrets: SecretPath[] = [],
+): string[] {
+  const lines = issues.map((issue) => {
     const path = issue.path
       .map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`))
       .join("");
@@ -95,16 +115,35 @@ export function formatIssues(key: string, issues: z.core.$ZodIssue[]): string[] 
       const keys = issue.keys.map((k) => JSON.stringify(k)).join(", ");
       return `${where} has unknown key${issue.keys.length > 1 ? "s" : ""} ${keys}`;
     }
+    const message =
+      issue.code === "invalid_type" && issue.message.startsWith("Invalid input")
+        ? (EXPECTED[issue.expected] ?? `must be ${issue.expected}`)
+        : issue.message;
     const input = (issue as { input?: unknown }).input;
     if (input === undefined && issue.code === "invalid_type")
-      return `${where} is required: it ${issue.message}`;
-    if (input === undefined) return `${where} ${issue.message}`;
-    return `${where} ${issue.message} (got ${describe(input)})`;
+      return `${where} is required: it ${message}`;
+    if (input === undefined) return `${where} ${message}`;
+    const relation = secretRelation(secrets, issue.path);
+    const shown =
+      relation === "secret" ? HIDDEN : relation === "holds" ? kindOf(input) : describe(input);
+    return `${where} ${message} (got ${shown})`;
   });
+  return [...new Set(lines)];
 }
 
+/** A value for an error line: plain values as JSON (cut at 80 characters), anything else by its kind. */
 function describe(input: unknown): string {
-  if (input === HIDDEN || pulumi.Output.isInstance(input)) return HIDDEN;
+  if (!["string", "number", "boolean"].includes(typeof input)) return kindOf(input);
   const text = JSON.stringify(input);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** What a value is, never what it holds. */
+function kindOf(input: unknown): string {
+  if (input === HIDDEN || pulumi.Output.isInstance(input)) return HIDDEN;
+  if (Array.isArray(input)) return `a list of ${input.length} item${input.length === 1 ? "" : "s"}`;
+  if (input === null) return "null";
+  if (typeof input === "object") return "an object";
+  if (typeof input === "string") return "a string";
+  return typeof input === "number" ? "a number" : typeof input;
 }

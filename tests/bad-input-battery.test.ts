@@ -198,13 +198,22 @@ const CASES: BadInput[] = [
     settings: { image: "registry" },
     line: `${K}.image must be an image reference pinned to a tag or digest, such as registry:2.8.3 (got "registry")`,
   },
+  {
+    name: "s3 block with its secret key while the driver is filesystem (issue 14 item 1)",
+    backend: "kubernetes",
+    settings: {
+      storage: { s3: { ...s3, accessKey: "AKIABATTERY", secretKey: "battery-s3-secret-Kw93" } },
+    },
+    line: `${K}.storage.s3 is only read when driver is s3 (driver is filesystem) (got an object)`,
+    render: true,
+  },
 
   // ---- vm --------------------------------------------------------------------------
   {
     name: "settings that are not an object",
     backend: "vm",
     settings: "yes",
-    line: `${V} must be an object of settings (got "yes")`,
+    line: `${V} must be an object of settings (got a string)`,
     render: true,
   },
   {
@@ -409,7 +418,7 @@ const CASES: BadInput[] = [
     name: "gcs settings while the driver is filesystem",
     backend: "vm",
     settings: { host: existing, storage: { gcs: { bucket: "acme-registry" } } },
-    line: `${V}.storage.gcs is only read when driver is gcs (driver is filesystem) (got {"bucket":"acme-registry"})`,
+    line: `${V}.storage.gcs is only read when driver is gcs (driver is filesystem) (got an object)`,
   },
   {
     name: "empty proxy password",
@@ -419,6 +428,15 @@ const CASES: BadInput[] = [
       proxy: { remoteUrl: "https://registry-1.docker.io", username: "mirror", password: "" },
     },
     line: `${V}.proxy.password must be a password (got [secret])`,
+  },
+  {
+    name: "proxy password without a user name (issue 14 item 13)",
+    backend: "vm",
+    settings: {
+      host: existing,
+      proxy: { remoteUrl: "https://registry-1.docker.io", password: "battery-proxy-pw-Kw93" },
+    },
+    line: `${V}.proxy.username is required with the other half of the upstream login (username and password, or neither)`,
   },
 
   // ---- gcp -------------------------------------------------------------------------
@@ -613,7 +631,7 @@ const CASES: BadInput[] = [
       advertiseHost: "registry.example.com",
       tls: { enabled: true, serverNames: ["localhost"] },
     },
-    line: `${D}.tls.serverNames must include registry.example.com, the host clients dial (advertiseHost), or the certificate will not match (got ["localhost"])`,
+    line: `${D}.tls.serverNames must include registry.example.com, the host clients dial (advertiseHost), or the certificate will not match (got a list of 1 item)`,
   },
   {
     name: "log size in MB",
@@ -638,6 +656,12 @@ const CASES: BadInput[] = [
     backend: "docker",
     settings: { containerName: "my registry" },
     line: `${D}.containerName must be a container name of letters, digits, '_', '.' or '-' (got "my registry")`,
+  },
+  {
+    name: "a password while auth is off",
+    backend: "docker",
+    settings: { auth: { enabled: false, password: "battery-docker-pw-Kw93" } },
+    line: `${D}.auth.password is only read when enabled is true`,
   },
 ];
 

@@ -204,7 +204,7 @@ describe("registry:kubernetes field rules", () => {
 
   test("a node selector must be a map", () => {
     expect(problems({ nodeSelector: ["linux"] })).toEqual([
-      'registry:kubernetes.nodeSelector must be a map of node label keys to values (got ["linux"])',
+      "registry:kubernetes.nodeSelector must be a map of node label keys to values (got a list of 1 item)",
     ]);
   });
 });

@@ -28,7 +28,16 @@ export const authSettings = z
     /** The CI user's password; generated (32 characters) when not set. */
     password: password().optional(),
   })
-  .prefault({});
+  .prefault({})
+  .superRefine((a, ctx) => {
+    if (!a.enabled && a.password !== undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["password"],
+        message: "is only read when enabled is true",
+        input: undefined,
+      });
+  });
 
 const s3Settings = z.strictObject({
   bucket: text("an S3 bucket name"),
@@ -76,14 +85,27 @@ export const storageSettings = z
     }
   });
 
-export const proxySettings = z.strictObject({
-  /** The upstream registry to cache, e.g. https://registry-1.docker.io. */
-  remoteUrl: url("the upstream registry"),
-  username: text("a user name").optional(),
-  password: secret(text("a password")).optional(),
-  /** How long cached content is kept, e.g. 168h. */
-  ttl: pattern(/^[0-9]+(h|m|s)$/, "a duration such as 168h").optional(),
-});
+export const proxySettings = z
+  .strictObject({
+    /** The upstream registry to cache, e.g. https://registry-1.docker.io. */
+    remoteUrl: url("the upstream registry"),
+    username: text("a user name").optional(),
+    password: secret(text("a password")).optional(),
+    /** How long cached content is kept, e.g. 168h. */
+    ttl: pattern(/^[0-9]+(h|m|s)$/, "a duration such as 168h").optional(),
+  })
+  .superRefine((p, ctx) => {
+    // The upstream login needs both halves; one alone would be sent as an anonymous pull.
+    const half = p.username === undefined ? "username" : p.password === undefined ? "password" : "";
+    if (half && (p.username !== undefined || p.password !== undefined))
+      ctx.addIssue({
+        code: "custom",
+        path: [half],
+        message:
+          "is required with the other half of the upstream login (username and password, or neither)",
+        input: undefined,
+      });
+  });
 
 export const selfHostedSettings = {
   /** The CNCF distribution image, pinned. v3 images read their config from a different path. */

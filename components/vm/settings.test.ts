@@ -129,7 +129,7 @@ describe("registry:vm settings", () => {
         ],
         [
           { host: { ...gcpHost, sshSourceRanges: [] } },
-          "registry:vm.host.sshSourceRanges must list at least one CIDR block (got [])",
+          "registry:vm.host.sshSourceRanges must list at least one CIDR block (got a list of 0 items)",
         ],
         [
           { host: { ...gcpHost, image: "debian-cloud/debian-12" } },
