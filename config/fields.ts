@@ -68,6 +68,32 @@ export function isCidr(v: string): boolean {
   return (family === 4 && bits <= 32) || (family === 6 && bits <= 128);
 }
 
+/** The user name and password part of a URL ("//user:pass@"), as error lines hide it. */
+export const USERINFO = /\/\/[^/?#\s]*@/g;
+export const hideUserinfo = (text: string) => text.replace(USERINFO, "//[userinfo hidden]@");
+
+/**
+ * An https:// URL with a host and nothing that would carry a credential: a user name or
+ * password in it would land in plain files (config.yml, a ConfigMap) and stack state.
+ */
+export const httpsUrl = (what: string) =>
+  z.string({ error: `must be an https:// URL of ${what}` }).superRefine((v, ctx) => {
+    const fail = (message: string) =>
+      ctx.addIssue({ code: "custom", message, input: hideUserinfo(v) });
+    let url: URL | undefined;
+    try {
+      url = /^https:\/\/[^\s]+$/.test(v) ? new URL(v) : undefined;
+    } catch {
+      url = undefined;
+    }
+    if (!url || url.protocol !== "https:" || !url.hostname)
+      return fail(`must be an https:// URL of ${what}`);
+    if (url.username || url.password || /^https:\/\/[^/?#]*@/.test(v))
+      fail(
+        `must not hold a user name or password (the "user:password@" part): it would be stored in plain text`,
+      );
+  });
+
 /** A Kubernetes resource quantity such as 10Gi, 500m or 1. */
 export const quantity = (example = "10Gi") =>
   pattern(

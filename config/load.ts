@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ConfigError } from "./errors";
-import { HIDDEN } from "./fields";
+import { HIDDEN, hideUserinfo } from "./fields";
 import { secretPaths, secretRelation, type SecretPath } from "./secretPaths";
 import { BACKENDS, type BackendName } from "../components/shared/contract";
 
@@ -134,7 +134,7 @@ export function formatIssues(
 /** A value for an error line: plain values as JSON (cut at 80 characters), anything else by its kind. */
 function describe(input: unknown): string {
   if (!["string", "number", "boolean"].includes(typeof input)) return kindOf(input);
-  const text = JSON.stringify(input);
+  const text = hideUserinfo(JSON.stringify(input));
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 

@@ -207,6 +207,25 @@ const CASES: BadInput[] = [
     line: `${K}.storage.s3 is only read when driver is s3 (driver is filesystem) (got an object)`,
     render: true,
   },
+  {
+    name: "proxy URL with a password in it (issue 14 item 2)",
+    backend: "kubernetes",
+    settings: { proxy: { remoteUrl: "https://mirror:battery-url-pw-Kw93@registry-1.docker.io" } },
+    line: `${K}.proxy.remoteUrl must not hold a user name or password (the "user:password@" part): it would be stored in plain text (got "https://[userinfo hidden]@registry-1.docker.io")`,
+    render: true,
+  },
+  {
+    name: "proxy URL with a user name in it (issue 14 item 2)",
+    backend: "kubernetes",
+    settings: { proxy: { remoteUrl: "https://mirror@registry-1.docker.io/v2" } },
+    line: `${K}.proxy.remoteUrl must not hold a user name or password (the "user:password@" part): it would be stored in plain text (got "https://[userinfo hidden]@registry-1.docker.io/v2")`,
+  },
+  {
+    name: "proxy URL over http with a password in it (issue 14 item 2)",
+    backend: "kubernetes",
+    settings: { proxy: { remoteUrl: "http://mirror:battery-url-pw-Kw93@mirror.example.com" } },
+    line: `${K}.proxy.remoteUrl must be an https:// URL of the upstream registry (got "http://[userinfo hidden]@mirror.example.com")`,
+  },
 
   // ---- vm --------------------------------------------------------------------------
   {
@@ -438,6 +457,18 @@ const CASES: BadInput[] = [
     },
     line: `${V}.proxy.username is required with the other half of the upstream login (username and password, or neither)`,
   },
+  {
+    name: "S3 endpoint with keys in the URL (issue 14 item 2)",
+    backend: "vm",
+    settings: {
+      host: existing,
+      storage: {
+        driver: "s3",
+        s3: { ...s3, regionEndpoint: "https://AKIA:battery-url-key-Kw93@minio.example.com:9000" },
+      },
+    },
+    line: `${V}.storage.s3.regionEndpoint must not hold a user name or password (the "user:password@" part): it would be stored in plain text (got "https://[userinfo hidden]@minio.example.com:9000")`,
+  },
 
   // ---- gcp -------------------------------------------------------------------------
   {
@@ -662,6 +693,12 @@ const CASES: BadInput[] = [
     backend: "docker",
     settings: { auth: { enabled: false, password: "battery-docker-pw-Kw93" } },
     line: `${D}.auth.password is only read when enabled is true`,
+  },
+  {
+    name: "Docker host with a password in it (issue 14 item 2)",
+    backend: "docker",
+    settings: { dockerHost: "ssh://deploy:battery-ssh-pw-Kw93@docker.example.com" },
+    line: `${D}.dockerHost must not hold a password (ssh://user@host logs in with a key from the SSH agent) (got "ssh://[userinfo hidden]@docker.example.com")`,
   },
 ];
 

@@ -69,7 +69,12 @@ export const dockerSettings = z
     dockerHost: pattern(
       /^(unix|tcp|ssh|npipe):\/\/\S+$/,
       "a Docker host such as unix:///var/run/docker.sock, tcp://host:2376 or ssh://user@host",
-    ).optional(),
+    )
+      // A password here would sit in plain text in the stack file and state: SSH takes a key.
+      .refine((v) => !/^[a-z]+:\/\/[^/@]*:[^/@]*@/.test(v), {
+        error: "must not hold a password (ssh://user@host logs in with a key from the SSH agent)",
+      })
+      .optional(),
   })
   .superRefine((s, ctx) => {
     if (!s.auth.enabled && !isLoopback(s.bindAddress))

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import {
   bool,
+  httpsUrl,
   oneOf,
   password,
   pattern,
@@ -17,8 +18,6 @@ import {
 
 export const DEFAULT_REGISTRY_IMAGE = "registry:2.8.3";
 
-const url = (what: string) =>
-  pattern(/^https:\/\/[^\s/]+(\/[^\s]*)?$/, `an https:// URL of ${what}`);
 
 export const authSettings = z
   .strictObject({
@@ -42,7 +41,7 @@ export const authSettings = z
 const s3Settings = z.strictObject({
   bucket: text("an S3 bucket name"),
   region: text("an S3 region such as us-east-1"),
-  regionEndpoint: url("an S3-compatible endpoint").optional(),
+  regionEndpoint: httpsUrl("an S3-compatible endpoint").optional(),
   rootDirectory: text("a path inside the bucket").optional(),
   encrypt: bool().default(true),
   forcePathStyle: bool().optional(),
@@ -88,7 +87,7 @@ export const storageSettings = z
 export const proxySettings = z
   .strictObject({
     /** The upstream registry to cache, e.g. https://registry-1.docker.io. */
-    remoteUrl: url("the upstream registry"),
+    remoteUrl: httpsUrl("the upstream registry"),
     username: text("a user name").optional(),
     password: secret(text("a password")).optional(),
     /** How long cached content is kept, e.g. 168h. */
