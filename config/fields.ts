@@ -40,18 +40,28 @@ const LABEL = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?";
 /** A DNS name (RFC 1123, lower case). */
 export const DNS_NAME = new RegExp(`^(?=.{1,253}$)${LABEL}(\\.${LABEL})*$`);
 
-export const dnsName = () => pattern(DNS_NAME, "a DNS name such as registry.example.com");
+export const dnsName = () =>
+  pattern(DNS_NAME, "a DNS name such as registry.example.com").refine(
+    (v) => !/(^|\.)[0-9]+$/.test(v),
+    { error: "must be a DNS name such as registry.example.com" },
+  );
+
+/** An IP address as written in config: no zone (fe80::1%eth0 names an interface of one machine). */
+export const isIpAddress = (v: string) => net.isIP(v) !== 0 && !v.includes("%");
 
 export const ipAddress = () =>
-  z.string({ error: "must be an IP address" }).refine((v) => net.isIP(v) !== 0, {
+  z.string({ error: "must be an IP address" }).refine(isIpAddress, {
     error: "must be an IP address",
   });
+
+/** A DNS name whose last label is not all digits: 999.1.1.1 is a bad address, not a name. */
+const isHostName = (v: string) => DNS_NAME.test(v) && !/(^|\.)[0-9]+$/.test(v);
 
 /** A host as clients will dial it: a DNS name or an IP address. */
 export const host = () =>
   z
     .string({ error: "must be a DNS name or an IP address" })
-    .refine((v) => net.isIP(v) !== 0 || DNS_NAME.test(v), {
+    .refine((v) => isIpAddress(v) || isHostName(v), {
       error: "must be a DNS name or an IP address",
     });
 
@@ -60,13 +70,26 @@ export const cidr = () =>
     error: "must be a CIDR block such as 203.0.113.0/24",
   });
 
-export function isCidr(v: string): boolean {
-  const m = /^([^/]+)\/(\d{1,3})$/.exec(v);
-  if (!m) return false;
-  const family = net.isIP(m[1]);
-  const bits = Number(m[2]);
-  return (family === 4 && bits <= 32) || (family === 6 && bits <= 128);
+export interface Cidr {
+  address: string;
+  family: 4 | 6;
+  prefix: number;
 }
+
+/**
+ * A CIDR block parsed, or undefined when it is not one in its plain form: an address
+ * node accepts (no zone, no leading zeros in IPv4), then a prefix length written
+ * without leading zeros ("/00" is refused, not read as 0) and within the family's bits.
+ */
+export function parseCidr(v: string): Cidr | undefined {
+  const m = /^([^/]+)\/(0|[1-9][0-9]{0,2})$/.exec(v);
+  if (!m || !isIpAddress(m[1])) return undefined;
+  const family = net.isIP(m[1]) as 4 | 6;
+  const prefix = Number(m[2]);
+  return prefix <= (family === 4 ? 32 : 128) ? { address: m[1], family, prefix } : undefined;
+}
+
+export const isCidr = (v: string) => parseCidr(v) !== undefined;
 
 /** The user name and password part of a URL ("//user:pass@"), as error lines hide it. */
 export const USERINFO = /\/\/[^/?#\s]*@/g;

@@ -226,6 +226,12 @@ const CASES: BadInput[] = [
     settings: { proxy: { remoteUrl: "http://mirror:battery-url-pw-Kw93@mirror.example.com" } },
     line: `${K}.proxy.remoteUrl must be an https:// URL of the upstream registry (got "http://[userinfo hidden]@mirror.example.com")`,
   },
+  {
+    name: "advertiseHost 999.1.1.1 (issue 14 item 13)",
+    backend: "kubernetes",
+    settings: { advertiseHost: "999.1.1.1" },
+    line: `${K}.advertiseHost ${HOST_OR_IP} (got "999.1.1.1")`,
+  },
 
   // ---- vm --------------------------------------------------------------------------
   {
@@ -468,6 +474,43 @@ const CASES: BadInput[] = [
       },
     },
     line: `${V}.storage.s3.regionEndpoint must not hold a user name or password (the "user:password@" part): it would be stored in plain text (got "https://[userinfo hidden]@minio.example.com:9000")`,
+  },
+  {
+    name: "SSH open to the internet written /00 (issue 14 item 3)",
+    backend: "vm",
+    settings: { host: { ...gcpHost, sshSourceRanges: ["0.0.0.0/00"] } },
+    line: `${V}.host.sshSourceRanges[0] ${CIDR_RULE} (got "0.0.0.0/00")`,
+    render: true,
+  },
+  {
+    name: "SSH open to the internet written ::/00 (issue 14 item 3)",
+    backend: "vm",
+    settings: { host: { ...gcpHost, sshSourceRanges: ["198.51.100.0/24", "::/00"] } },
+    line: `${V}.host.sshSourceRanges[1] ${CIDR_RULE} (got "::/00")`,
+  },
+  {
+    name: "SSH source range with a zero-padded prefix (issue 14 item 3)",
+    backend: "vm",
+    settings: { host: { ...gcpHost, sshSourceRanges: ["198.51.100.0/024"] } },
+    line: `${V}.host.sshSourceRanges[0] ${CIDR_RULE} (got "198.51.100.0/024")`,
+  },
+  {
+    name: "SSH open to the internet as ::0/0 without the opt-in (issue 14 item 3)",
+    backend: "vm",
+    settings: { host: { ...gcpHost, sshSourceRanges: ["0::0/0"] } },
+    line: `${V}.host.sshSourceRanges[0] must not open SSH to the whole internet: list the deployer's ranges, or set host.sshOpenToInternet to true (got "0::0/0")`,
+  },
+  {
+    name: "HTTPS source range with an interface zone (issue 14 item 13)",
+    backend: "vm",
+    settings: { host: { ...gcpHost, httpsSourceRanges: ["fe80::1%eth0/64"] } },
+    line: `${V}.host.httpsSourceRanges[0] ${CIDR_RULE} (got "fe80::1%eth0/64")`,
+  },
+  {
+    name: "domain with a numeric top label (issue 14 item 13)",
+    backend: "vm",
+    settings: { host: existing, domain: "registry.123" },
+    line: `${V}.domain must be a DNS name such as registry.example.com (got "registry.123")`,
   },
 
   // ---- gcp -------------------------------------------------------------------------

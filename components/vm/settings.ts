@@ -13,6 +13,7 @@ import {
   labels,
   oneOf,
   pattern,
+  parseCidr,
   pem,
   pinnedImage,
   port,
@@ -173,7 +174,7 @@ export const vmSettings = z
       const h = s.host;
       if (!h.sshOpenToInternet)
         h.sshSourceRanges.forEach((range, i) => {
-          if (/\/0$/.test(range))
+          if (parseCidr(range)?.prefix === 0)
             issue(
               ["host", "sshSourceRanges", i],
               "must not open SSH to the whole internet: list the deployer's ranges, or set host.sshOpenToInternet to true",
