@@ -232,6 +232,13 @@ const CASES: BadInput[] = [
     settings: { advertiseHost: "999.1.1.1" },
     line: `${K}.advertiseHost ${HOST_OR_IP} (got "999.1.1.1")`,
   },
+  {
+    name: "auth off on a NodePort (issue 14 item 4)",
+    backend: "kubernetes",
+    settings: { auth: { enabled: false } },
+    line: `${K}.auth.enabled must be true on Kubernetes: the NodePort answers on every node's addresses, so anyone who reaches a node could push and delete (got false)`,
+    render: true,
+  },
 
   // ---- vm --------------------------------------------------------------------------
   {

@@ -86,7 +86,6 @@ const VARIANTS: Record<string, Record<string, unknown>> = {
   },
   "existing claim": { persistence: { existingClaim: "registry-images" } },
   "no persistence": { persistence: { enabled: false, size: "2Gi" } },
-  "auth off": { auth: { enabled: false } },
   "registry v3 image, existing namespace": {
     image: "registry:3.0.0",
     createNamespace: false,
@@ -237,9 +236,6 @@ describe("config and secrets", () => {
     expect(config.http.headers["X-Content-Type-Options"]).toEqual(["nosniff"]);
     expect(config.health.storagedriver.enabled).toBe(true);
     expect(config.http.addr).toBe(":5000");
-    expect(
-      parse(render({ auth: { enabled: false } }).m.configMap.data["config.yml"]).auth,
-    ).toBeUndefined();
   });
 
   test("no secret value ever lands in the ConfigMap", () => {
@@ -276,12 +272,6 @@ describe("config and secrets", () => {
     });
     const htpasswdMount = registryContainer(m).volumeMounts!.find((v) => v.name === "htpasswd")!;
     expect(htpasswdMount).toEqual({ name: "htpasswd", mountPath: "/auth", readOnly: true });
-  });
-
-  test("with auth off there is no htpasswd at all", () => {
-    const { m } = render({ auth: { enabled: false } });
-    expect(Object.keys(m.secret.stringData)).toEqual(["http-secret"]);
-    expect(podOf(m).volumes!.map((v) => v.name)).not.toContain("htpasswd");
   });
 
   test("a GCS key is mounted as the file the config names", () => {

@@ -180,21 +180,6 @@ describe("a cluster-allocated NodePort", () => {
   });
 });
 
-describe("auth off", () => {
-  test("no user, an empty password that is still a secret, no htpasswd", async () => {
-    const run = await runProgram({
-      stack: "dev",
-      config: kubernetesConfig({ auth: { enabled: false }, nodePort: 30600 }),
-    });
-    expect(run.outputs.REGISTRY_USERNAME.value).toBe("");
-    expect(run.outputs.REGISTRY_PASSWORD).toEqual({ value: "", secret: true });
-    expect(Object.keys(inputsOf(one(run, "kubernetes:core/v1:Secret"), true).stringData)).toEqual([
-      "http-secret",
-    ]);
-    expect(byType(run, "random:index/randomString:RandomString")).toHaveLength(0);
-  });
-});
-
 describe("bad config", () => {
   test("stops the program with the one validation line, before anything is registered", async () => {
     const registered: string[] = [];

@@ -215,6 +215,16 @@ export const kubernetesSettings = z
   .superRefine((s, ctx) => {
     // Range and format failures do not stop zod from running this: judge only valid values.
     if (ctx.issues.length) return;
+    // A NodePort answers on every node's addresses (and the registry allows deletes):
+    // without auth that is an open registry to anyone who reaches a node.
+    if (!s.auth.enabled)
+      ctx.addIssue({
+        code: "custom",
+        path: ["auth", "enabled"],
+        input: false,
+        message:
+          "must be true on Kubernetes: the NodePort answers on every node's addresses, so anyone who reaches a node could push and delete",
+      });
     const filesystem = s.storage.driver === "filesystem";
     // Each replica would keep its own files, and an upload that starts on one pod and
     // continues on another fails with "blob upload unknown" (REFERENCE section 4).
