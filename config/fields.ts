@@ -3,6 +3,7 @@
  * completes "registry:<key> ..." in an error line, so every rule reads the same way:
  *   registry:kubernetes.nodePort must be an integer from 30000 to 32767 (got 80)
  */
+import * as crypto from "node:crypto";
 import * as net from "node:net";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
@@ -133,15 +134,91 @@ export const pinnedImage = () =>
     error: "must be an image reference pinned to a tag or digest, such as registry:2.8.3",
   });
 
-/** A PEM block of the given kind, e.g. "CERTIFICATE" or "PRIVATE KEY". */
+/** One PEM block of the given kind ("CERTIFICATE", "PRIVATE KEY"), BEGIN and END alike. */
+const pemBlock = (kind: string) =>
+  `-----BEGIN ((?:[A-Z0-9]+ )*${kind})-----[A-Za-z0-9+/=\\s]+-----END \\1-----`;
+
+/** Exactly one PEM block of the given kind, e.g. "PRIVATE KEY", and nothing else but blank space. */
 export const pem = (kind: string) =>
-  pattern(
-    new RegExp(`-----BEGIN [A-Z ]*${kind}-----[\\s\\S]+-----END [A-Z ]*${kind}-----`),
-    `a PEM ${kind.toLowerCase()}`,
+  pattern(new RegExp(`^\\s*${pemBlock(kind)}\\s*$`), `a PEM ${kind.toLowerCase()}`);
+
+/** The PEM certificates in a text made only of them (and blank space), else undefined. */
+export function certificateBlocks(text: string): string[] | undefined {
+  const blocks = text.match(new RegExp(pemBlock("CERTIFICATE"), "g")) ?? [];
+  const rest = blocks.reduce((t, b) => t.replace(b, ""), text);
+  return blocks.length && !rest.trim() ? blocks : undefined;
+}
+
+/** PEM certificates (a server's first, then its intermediates), each one parsed as X.509. */
+export const certificates = () =>
+  z.string({ error: "must be a PEM certificate" }).superRefine((v, ctx) => {
+    const blocks = certificateBlocks(v);
+    // Certificates are public, but long: the line names the problem, not the text.
+    if (!blocks)
+      return ctx.addIssue({
+        code: "custom",
+        message: "must be a PEM certificate",
+        input: undefined,
+      });
+    blocks.forEach((block, i) => {
+      try {
+        new crypto.X509Certificate(block);
+      } catch {
+        ctx.addIssue({
+          code: "custom",
+          message: `must be a PEM certificate (certificate ${i + 1} does not parse as X.509)`,
+          input: undefined,
+        });
+      }
+    });
+  });
+
+const parsesAsKey = (v: string) => {
+  try {
+    crypto.createPrivateKey(v);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** One unencrypted PEM private key that parses (RSA, EC or Ed25519, PKCS#1, SEC1 or PKCS#8). */
+export const tlsPrivateKey = () =>
+  pem("PRIVATE KEY").refine(parsesAsKey, { error: "must be a PEM private key" });
+
+/** A service-account JSON key as Google issues it: the fields the registry's GCS driver reads. */
+export const serviceAccountKey = () => {
+  const error =
+    "must be a service-account JSON key (a JSON object with type service_account, client_email and a private_key that parses)";
+  return z.string({ error }).refine(
+    (v) => {
+      try {
+        const k = JSON.parse(v) as Record<string, unknown>;
+        return (
+          k?.type === "service_account" &&
+          typeof k.client_email === "string" &&
+          typeof k.private_key === "string" &&
+          parsesAsKey(k.private_key)
+        );
+      } catch {
+        return false;
+      }
+    },
+    { error },
   );
+};
 
 /** Stands in an error line for a secret's value, which is never printed. */
 export const HIDDEN = "[secret]";
+
+const RAW_SECRETS = new WeakMap<object, string>();
+
+/**
+ * The text of a secret from `secret()`, for checks that span two fields (a key against
+ * its certificate) during validation only. Never put it in a message.
+ */
+export const secretTextForCheck = (value: unknown): string | undefined =>
+  value && typeof value === "object" ? RAW_SECRETS.get(value) : undefined;
 
 /**
  * A secret given in config: validated as plain text, then held as a Pulumi secret
@@ -161,7 +238,11 @@ export function secret(rule: z.ZodType<string>) {
       if (!r.success)
         ctx.addIssue({ code: "custom", message: r.error.issues[0].message, input: HIDDEN });
     })
-    .transform((v) => pulumi.secret(v as string));
+    .transform((v) => {
+      const out = pulumi.secret(v as string);
+      RAW_SECRETS.set(out, v as string);
+      return out;
+    });
   SECRET_SCHEMAS.add(schema);
   return schema;
 }

@@ -15,7 +15,7 @@ import { dockerSettings } from "../components/docker/settings";
 import { gcpSettings } from "../components/gcp/settings";
 import { kubernetesSettings } from "../components/kubernetes/settings";
 import { vmSettings } from "../components/vm/settings";
-import { pemBody, strayKey, tlsPair } from "../tests/support/tlsPair";
+import { pemBody, strayKey, tlsPair } from "../tests/support/keyMaterial";
 
 type Backend = "kubernetes" | "vm" | "docker" | "gcp";
 const SCHEMAS: Record<Backend, z.ZodType> = {

@@ -12,6 +12,7 @@ import * as path from "node:path";
 import { ConfigError } from "../config/errors";
 import { runRefused } from "./support/configErrors";
 import { runProgram } from "../tools/runProgram";
+import { strayKey, tlsPair } from "./support/keyMaterial";
 
 type Backend = "kubernetes" | "vm" | "gcp" | "docker";
 
@@ -28,8 +29,7 @@ interface BadInput {
 
 const SSH_KEY =
   "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU=\n-----END OPENSSH PRIVATE KEY-----";
-const CERT = "-----BEGIN CERTIFICATE-----\nMIIBbattery\n-----END CERTIFICATE-----";
-const TLS_KEY = "-----BEGIN EC PRIVATE KEY-----\nMHcCbattery\n-----END EC PRIVATE KEY-----";
+const { certificate: CERT, key: TLS_KEY } = tlsPair();
 const SSH_PUB = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBattery battery@test";
 const existing = { mode: "existing", address: "203.0.113.7", privateKey: SSH_KEY };
 const gcpHost = {
@@ -238,6 +238,14 @@ const CASES: BadInput[] = [
     settings: { auth: { enabled: false } },
     line: `${K}.auth.enabled must be true on Kubernetes: the NodePort answers on every node's addresses, so anyone who reaches a node could push and delete (got false)`,
     render: true,
+  },
+  {
+    name: "GCS key that is not JSON (issue 14 item 11)",
+    backend: "kubernetes",
+    settings: {
+      storage: { driver: "gcs", gcs: { bucket: "b", keyJson: "battery-not-json-Kw93" } },
+    },
+    line: `${K}.storage.gcs.keyJson must be a service-account JSON key (a JSON object with type service_account, client_email and a private_key that parses) (got [secret])`,
   },
 
   // ---- vm --------------------------------------------------------------------------
@@ -518,6 +526,48 @@ const CASES: BadInput[] = [
     backend: "vm",
     settings: { host: existing, domain: "registry.123" },
     line: `${V}.domain must be a DNS name such as registry.example.com (got "registry.123")`,
+  },
+  {
+    name: "provided certificate with a garbage body (issue 14 item 11)",
+    backend: "vm",
+    settings: {
+      host: existing,
+      tls: {
+        mode: "provided",
+        certificate: "-----BEGIN CERTIFICATE-----\nMIIBbattery\n-----END CERTIFICATE-----",
+        key: TLS_KEY,
+      },
+    },
+    line: `${V}.tls.certificate must be a PEM certificate (certificate 1 does not parse as X.509)`,
+  },
+  {
+    name: "provided certificate with text around it (issue 14 item 11)",
+    backend: "vm",
+    settings: {
+      host: existing,
+      tls: { mode: "provided", certificate: `subject=CN = registry\n${CERT}`, key: TLS_KEY },
+    },
+    line: `${V}.tls.certificate must be a PEM certificate`,
+  },
+  {
+    name: "provided key that does not match the certificate (issue 14 item 11)",
+    backend: "vm",
+    settings: { host: existing, tls: { mode: "provided", certificate: CERT, key: strayKey() } },
+    line: `${V}.tls.key does not match tls.certificate: the first certificate must be the server's own, issued for this key`,
+    render: true,
+  },
+  {
+    name: "provided key with a garbage body (issue 14 item 11)",
+    backend: "vm",
+    settings: {
+      host: existing,
+      tls: {
+        mode: "provided",
+        certificate: CERT,
+        key: "-----BEGIN PRIVATE KEY-----\nMIGHbattery\n-----END PRIVATE KEY-----",
+      },
+    },
+    line: `${V}.tls.key must be a PEM private key (got [secret])`,
   },
 
   // ---- gcp -------------------------------------------------------------------------

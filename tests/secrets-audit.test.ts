@@ -20,6 +20,7 @@ import { runProgram, type ProgramRun } from "../tools/runProgram";
 import { runRefused } from "./support/configErrors";
 import { findSecrets, generatedSecrets, readTree } from "./support/secretScan";
 import { describeWithTools, tool } from "./support/tools";
+import { serviceAccountKeyJson, tlsPair } from "./support/keyMaterial";
 
 const ROOT = path.resolve(__dirname, "..");
 const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
@@ -35,18 +36,14 @@ const KNOWN = {
   stackPassword: "Audit-stack-Password-6b0d1a",
   sshPrivateKey: pem("OPENSSH PRIVATE KEY", "audit: the existing host's SSH private key 0001"),
   gcpSshPrivateKey: pem("OPENSSH PRIVATE KEY", "audit: the GCP VM's given SSH private key 0002"),
-  tlsKey: pem("EC PRIVATE KEY", "audit: the provided TLS certificate's private key 0003"),
+  tlsKey: tlsPair().key,
   s3AccessKey: "AKIAAUDITACCESSKEY0004",
   s3SecretKey: "audit/S3+secret+access+key+0005+wJalrXUtnFEMI",
   proxyPassword: "audit-proxy-upstream-password-0006",
-  gcsKeyJson: JSON.stringify({
-    type: "service_account",
-    private_key_id: "audit0007",
-    private_key: pem("PRIVATE KEY", "audit: the GCS key file's private key 0007"),
-  }),
+  gcsKeyJson: serviceAccountKeyJson("audit0007"),
 } as const;
 
-const CERT = pem("CERTIFICATE", "audit: a provided server certificate (public)");
+const CERT = tlsPair().certificate;
 const SSH_PUB = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAuditAuditAuditAudit audit@test";
 const s3 = (accessKey: string, secretKey: string) => ({
   driver: "s3",

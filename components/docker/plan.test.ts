@@ -2,6 +2,7 @@
 import { dockerSettings } from "./settings";
 import { envLines, planDockerRegistry } from "./plan";
 import { splitServerNames } from "../shared/selfSignedTls";
+import { serviceAccountKeyJson } from "../../tests/support/keyMaterial";
 
 const settings = (raw: unknown) => dockerSettings.parse(raw);
 
@@ -72,7 +73,9 @@ describe("planDockerRegistry", () => {
       forcePathStyle: undefined,
     });
     const gcs = planDockerRegistry(
-      settings({ storage: { driver: "gcs", gcs: { bucket: "g", keyJson: "{}" } } }),
+      settings({
+        storage: { driver: "gcs", gcs: { bucket: "g", keyJson: serviceAccountKeyJson() } },
+      }),
     );
     expect(gcs.gcsKeyPath).toBe("/etc/docker/registry/gcs-key.json");
     expect(gcs.registryConfig.storage).toMatchObject({

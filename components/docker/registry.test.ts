@@ -17,6 +17,7 @@ import { renderHtpasswd } from "../shared/htpasswd";
 import { registryConfigObject } from "../shared/registryConfig";
 import { renderNginxConfig } from "../vm/nginxConfig";
 import { nginxOptions } from "./plan";
+import { serviceAccountKeyJson } from "../../tests/support/keyMaterial";
 
 const PASSWORD = "a-known-password-for-tests";
 
@@ -306,6 +307,8 @@ describe("docker backend, object storage and a pull-through cache", () => {
   });
 });
 
+const GCS_KEY = serviceAccountKeyJson();
+
 test("GCS storage: the key JSON is uploaded as a secret file that config.yml points to", async () => {
   const run = await runProgram({
     stack: "gcs",
@@ -314,7 +317,7 @@ test("GCS storage: the key JSON is uploaded as a secret file that config.yml poi
       "registry:docker": {
         storage: {
           driver: "gcs",
-          gcs: { bucket: "images", keyJson: '{"type":"service_account"}' },
+          gcs: { bucket: "images", keyJson: GCS_KEY },
         },
       },
     },
@@ -329,7 +332,7 @@ test("GCS storage: the key JSON is uploaded as a secret file that config.yml poi
   }[];
   expect(uploads.find((u) => u.file === "/etc/docker/registry/gcs-key.json")).toEqual({
     file: "/etc/docker/registry/gcs-key.json",
-    content: '{"type":"service_account"}',
+    content: GCS_KEY,
     permissions: "0600",
   });
   expect(parse(run.files["docker/config.yml"]).storage.gcs).toEqual({

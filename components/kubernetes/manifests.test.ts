@@ -30,6 +30,7 @@ import {
   validateAgainstSchema,
   type KubeObject,
 } from "./testing";
+import { serviceAccountKeyJson } from "../../tests/support/keyMaterial";
 
 const SECRET_VALUES: Required<Record<keyof RegistrySecretValues, string>> = {
   httpSecret: "http-secret-value",
@@ -37,7 +38,7 @@ const SECRET_VALUES: Required<Record<keyof RegistrySecretValues, string>> = {
   s3AccessKey: "AKIAEXAMPLE",
   s3SecretKey: "s3-secret-value",
   proxyPassword: "proxy-password-value",
-  gcsKeyJson: '{"type":"service_account"}',
+  gcsKeyJson: serviceAccountKeyJson(),
 };
 
 /** The manifests for raw `registry:kubernetes` settings, with plain secret values. */
@@ -71,7 +72,7 @@ const s3 = {
     secretKey: "s3-secret-value",
   },
 };
-const gcs = { driver: "gcs", gcs: { bucket: "images", keyJson: '{"type":"service_account"}' } };
+const gcs = { driver: "gcs", gcs: { bucket: "images", keyJson: SECRET_VALUES.gcsKeyJson } };
 
 /** Settings that together reach every branch of the renderers. */
 const VARIANTS: Record<string, Record<string, unknown>> = {

@@ -12,12 +12,12 @@ import {
   pattern,
   pinnedImage,
   secret,
+  serviceAccountKey,
   text,
   username,
 } from "../../config/fields";
 
 export const DEFAULT_REGISTRY_IMAGE = "registry:2.8.3";
-
 
 export const authSettings = z
   .strictObject({
@@ -53,7 +53,7 @@ const gcsSettings = z.strictObject({
   bucket: text("a GCS bucket name"),
   rootDirectory: text("a path inside the bucket").optional(),
   /** A service-account JSON key; leave unset to use the node's or workload's identity. */
-  keyJson: secret(text("a service-account JSON key")).optional(),
+  keyJson: secret(serviceAccountKey()).optional(),
 });
 
 export const storageSettings = z

@@ -18,15 +18,16 @@ import {
   type RegisteredResource,
 } from "../../tools/runProgram";
 import { describeWithTools, tool } from "../../tests/support/tools";
+import { tlsPair } from "../../tests/support/keyMaterial";
 
 const SSH_KEY =
   "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----";
 const SSH_PUB =
   "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDh6g0N0W3s0xWmQ9x1dwbL7Xr3d7gk0H4oZ1mZ9Zk2V deploy@ci";
-const CHAIN =
-  "-----BEGIN CERTIFICATE-----\nMIIBleaf\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nMIIBintermediate\n-----END CERTIFICATE-----";
-const TLS_KEY = "-----BEGIN EC PRIVATE KEY-----\nMHcCprovided\n-----END EC PRIVATE KEY-----";
-const PRIVATE_CA = "-----BEGIN CERTIFICATE-----\nMIIBprivateca\n-----END CERTIFICATE-----";
+// A server certificate followed by its issuer (standing in for an intermediate), its key, and a private CA.
+const CHAIN = `${tlsPair().certificate.trim()}\n${tlsPair().ca.trim()}`;
+const TLS_KEY = tlsPair().key;
+const PRIVATE_CA = tlsPair().ca.trim();
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
 const gcpHost = {

@@ -2,11 +2,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../../config/errors";
 import { readBackendSettings } from "../../config/load";
 import { DEFAULT_GCP_IMAGE, DEFAULT_NGINX_IMAGE, vmSettings, type VmSettings } from "./settings";
+import { tlsPair } from "../../tests/support/keyMaterial";
 
 const KEY =
   "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----";
-const CERT = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
-const TLS_KEY = "-----BEGIN EC PRIVATE KEY-----\nMHcC\n-----END EC PRIVATE KEY-----";
+const { certificate: CERT, key: TLS_KEY } = tlsPair();
 const existing = { mode: "existing", address: "203.0.113.7", privateKey: KEY };
 const gcpHost = {
   mode: "gcp",

@@ -3,9 +3,15 @@
  * Docker Compose on one machine, either an existing host reached over SSH or a
  * Compute Engine VM this program creates.
  */
+import { createPrivateKey, X509Certificate } from "node:crypto";
 import { z } from "zod";
 import {
   bool,
+  certificateBlocks,
+  certificates,
+  OFFLINE_SECRET,
+  secretTextForCheck,
+  tlsPrivateKey,
   cidr,
   dnsName,
   host,
@@ -112,10 +118,11 @@ const selfSignedTls = z
 const providedTls = z.strictObject({
   mode: z.literal("provided"),
   /** The server certificate, followed by its intermediates (PEM). */
-  certificate: pem("CERTIFICATE"),
-  key: secret(pem("PRIVATE KEY")),
+  certificate: certificates(),
+  /** The certificate's private key (PEM, unencrypted); it must match the first certificate. */
+  key: secret(tlsPrivateKey()),
   /** The CA clients should trust, when it is not publicly trusted: it becomes REGISTRY_CA_CERT. */
-  caCertificate: pem("CERTIFICATE").optional(),
+  caCertificate: certificates().optional(),
 });
 
 /** Checks `mode` first, so a wrong one reads "...mode must be one of a, b (got "c")". */
@@ -168,6 +175,17 @@ export const vmSettings = z
         "must be true on a VM: the registry is reachable over the network",
         false,
       );
+    if (s.tls.mode === "provided") {
+      // nginx refuses to start with a key that is not the certificate's: find out now.
+      const key = secretTextForCheck(s.tls.key);
+      const [first] = certificateBlocks(s.tls.certificate) ?? [];
+      if (key && key !== OFFLINE_SECRET && first && !keyMatches(first, key))
+        issue(
+          ["tls", "key"],
+          "does not match tls.certificate: the first certificate must be the server's own, issued for this key",
+          undefined,
+        );
+    }
     if (s.httpRedirectPort !== undefined && s.httpRedirectPort === s.httpsPort)
       issue(["httpRedirectPort"], "must differ from httpsPort", s.httpRedirectPort);
     if (s.host.mode === "gcp") {
@@ -201,6 +219,15 @@ export const vmSettings = z
         );
     }
   });
+
+/** Whether the key is the certificate's; true when either does not parse (their own rules say so). */
+function keyMatches(certificate: string, key: string): boolean {
+  try {
+    return new X509Certificate(certificate).checkPrivateKey(createPrivateKey(key));
+  } catch {
+    return true;
+  }
+}
 
 export type VmSettings = z.output<typeof vmSettings>;
 export type ExistingHostSettings = z.output<typeof existingHost>;
