@@ -25,6 +25,15 @@ describe("planDockerRegistry", () => {
     });
   });
 
+  test("an IPv6 advertiseHost is written in brackets (issue 14 item 12)", () => {
+    expect(planDockerRegistry(settings({ advertiseHost: "::1" })).address).toBe("[::1]:5000");
+    const tls = settings({
+      advertiseHost: "fd00::1",
+      tls: { enabled: true, port: 443, serverNames: ["fd00::1"] },
+    });
+    expect(planDockerRegistry(tls).address).toBe("[fd00::1]:443");
+  });
+
   test("a v3 image reads its config, and so our htpasswd, from /etc/distribution", () => {
     const plan = planDockerRegistry(settings({ image: "registry:3.0.0" }));
     expect(plan.configPath).toBe("/etc/distribution/config.yml");

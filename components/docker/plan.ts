@@ -8,6 +8,7 @@ import { registryConfigPath, type RegistryConfigSpec } from "../shared/registryC
 import { selfHostedConfigSpec } from "../shared/selfHostedConfig";
 import type { NginxConfigOptions } from "../vm/nginxConfig";
 import type { DockerSettings } from "./settings";
+import { hostWithPort } from "../shared/hostPort";
 
 /** The registry listens here inside its container (the image's default). */
 export const REGISTRY_CONTAINER_PORT = 5000;
@@ -66,7 +67,7 @@ export function planDockerRegistry(s: DockerSettings): DockerRegistryPlan {
       ? `${configDir}/gcs-key.json`
       : undefined;
   const publishedPort = s.tls.enabled ? s.tls.port : s.port;
-  const address = `${s.advertiseHost ?? "localhost"}:${publishedPort}`;
+  const address = hostWithPort(s.advertiseHost ?? "localhost", publishedPort, true);
 
   const registryConfig = selfHostedConfigSpec(s, {
     listenAddress: `:${REGISTRY_CONTAINER_PORT}`,

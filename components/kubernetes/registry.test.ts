@@ -172,6 +172,19 @@ describe("a cluster-allocated NodePort", () => {
     expect(run.outputs.REGISTRY.value).toBe(`ci-node.internal:${allocated}`);
   });
 
+  test("an IPv6 advertiseHost is written in brackets (issue 14 item 12)", async () => {
+    const fixed = await runProgram({
+      stack: "dev",
+      config: kubernetesConfig({ advertiseHost: "fd00::1", nodePort: 30500 }),
+    });
+    expect(fixed.outputs.REGISTRY.value).toBe("[fd00::1]:30500");
+    const allocated = await runProgram({
+      stack: "dev",
+      config: kubernetesConfig({ advertiseHost: "::1" }),
+    });
+    expect(allocated.outputs.REGISTRY.value).toMatch(/^\[::1\]:3[0-9]{4}$/);
+  });
+
   test("in render mode it is a clear placeholder, never an invented port", async () => {
     const run = await runProgram({ stack: "dev", config: kubernetesConfig({}), mode: "render" });
     expect(run.outputs.REGISTRY.value).toBe(

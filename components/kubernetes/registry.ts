@@ -19,6 +19,7 @@ import {
   type RegistrySecretValues,
 } from "./manifests";
 import type { KubernetesSettings } from "./settings";
+import { hostWithPort } from "../shared/hostPort";
 
 export interface KubernetesRegistryArgs {
   settings: KubernetesSettings;
@@ -89,8 +90,8 @@ export class KubernetesRegistry extends pulumi.ComponentResource implements Regi
     const host = s.advertiseHost ?? DEFAULT_HOST;
     const registry =
       s.nodePort !== undefined
-        ? pulumi.output(`${host}:${s.nodePort}`)
-        : service.spec.apply((spec) => `${host}:${spec.ports[0].nodePort}`);
+        ? pulumi.output(hostWithPort(host, s.nodePort, true))
+        : service.spec.apply((spec) => hostWithPort(host, spec.ports[0].nodePort, true));
 
     this.endpoint = {
       registry,

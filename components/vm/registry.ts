@@ -6,7 +6,6 @@
  * content changes; the deploy then waits until https://<address>/v2/ answers 401.
  */
 import { createHash } from "node:crypto";
-import * as net from "node:net";
 import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
 import * as tls from "@pulumi/tls";
@@ -33,6 +32,7 @@ import {
   renderWaitScript,
 } from "./scripts";
 import type { ExistingHostSettings, GcpHostSettings, VmSettings } from "./settings";
+import { hostWithPort } from "../shared/hostPort";
 
 export interface VmRegistryArgs {
   settings: VmSettings;
@@ -66,12 +66,6 @@ export function vmNginxOptions(
     errorLogPath: "/var/log/nginx/error.log",
     accessLogPath: "/var/log/nginx/access.log",
   };
-}
-
-/** host[:port] as clients write it (IPv6 in brackets; no port for 443). */
-export function hostWithPort(hostName: string, port: number, always = false): string {
-  const h = net.isIPv6(hostName) ? `[${hostName}]` : hostName;
-  return port === 443 && !always ? h : `${h}:${port}`;
 }
 
 /** One file of the bundle: its path under the bundle directory and its content. */
