@@ -125,14 +125,22 @@ export const quantity = (example = "10Gi") =>
     `a Kubernetes quantity such as ${example}`,
   );
 
-/** An image reference pinned to a tag or digest: never an implicit :latest. */
-export const pinnedImage = () =>
-  pattern(
+/** An image reference pinned to a tag or digest: never an implicit or explicit :latest. */
+export const pinnedImage = () => {
+  const error =
+    "must be an image reference pinned to a tag (not latest) or digest, such as registry:2.8.3";
+  return pattern(
     /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/,
-    "an image reference pinned to a tag or digest, such as registry:2.8.3",
-  ).refine((v) => /:[A-Za-z0-9_][A-Za-z0-9_.-]*$|@sha256:/.test(v.replace(/^[^/]*:[0-9]+\//, "")), {
-    error: "must be an image reference pinned to a tag or digest, such as registry:2.8.3",
-  });
+    "an image reference pinned to a tag (not latest) or digest, such as registry:2.8.3",
+  ).refine(
+    (v) => {
+      if (/@sha256:/.test(v)) return true;
+      const tag = /:([A-Za-z0-9_][A-Za-z0-9_.-]*)$/.exec(v.replace(/^[^/]*:[0-9]+\//, ""));
+      return tag !== null && tag[1] !== "latest";
+    },
+    { error },
+  );
+};
 
 /** One PEM block of the given kind ("CERTIFICATE", "PRIVATE KEY"), BEGIN and END alike. */
 const pemBlock = (kind: string) =>

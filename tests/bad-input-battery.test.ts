@@ -196,7 +196,7 @@ const CASES: BadInput[] = [
     name: "registry image not pinned",
     backend: "kubernetes",
     settings: { image: "registry" },
-    line: `${K}.image must be an image reference pinned to a tag or digest, such as registry:2.8.3 (got "registry")`,
+    line: `${K}.image must be an image reference pinned to a tag (not latest) or digest, such as registry:2.8.3 (got "registry")`,
   },
   {
     name: "s3 block with its secret key while the driver is filesystem (issue 14 item 1)",
@@ -246,6 +246,37 @@ const CASES: BadInput[] = [
       storage: { driver: "gcs", gcs: { bucket: "b", keyJson: "battery-not-json-Kw93" } },
     },
     line: `${K}.storage.gcs.keyJson must be a service-account JSON key (a JSON object with type service_account, client_email and a private_key that parses) (got [secret])`,
+  },
+  {
+    name: "registry image tagged latest (issue 14 item 13)",
+    backend: "kubernetes",
+    settings: { image: "registry:latest" },
+    line: `${K}.image must be an image reference pinned to a tag (not latest) or digest, such as registry:2.8.3 (got "registry:latest")`,
+  },
+  {
+    name: "kubectl image from a registry with a port, untagged (issue 14 item 13)",
+    backend: "kubernetes",
+    settings: { garbageCollection: { kubectlImage: "registry.local:5000/kubectl" } },
+    line: `${K}.garbageCollection.kubectlImage must be an image reference pinned to a tag (not latest) or digest, such as registry:2.8.3 (got "registry.local:5000/kubectl")`,
+  },
+  {
+    name: "image with a shell command in it, one line (issue 14 item 13)",
+    backend: "kubernetes",
+    settings: { image: "registry:2.8.3; rm -rf /" },
+    line: `${K}.image must be an image reference pinned to a tag (not latest) or digest, such as registry:2.8.3 (got "registry:2.8.3; rm -rf /")`,
+  },
+  {
+    name: "nodePort 1e20, one line (issue 14 item 13)",
+    backend: "kubernetes",
+    settings: { nodePort: 1e20 },
+    line: `${K}.nodePort must be an integer from 30000 to 32767 (got 100000000000000000000)`,
+  },
+  {
+    name: "persistence as a list: what is accepted, not library wording (issue 14 item 13)",
+    backend: "kubernetes",
+    settings: { persistence: ["enabled"] },
+    line: `${K}.persistence must be an object of settings (got a list of 1 item)`,
+    render: true,
   },
 
   // ---- vm --------------------------------------------------------------------------

@@ -82,7 +82,7 @@ describe("registry:docker settings", () => {
       'registry:docker.logMaxSize must be a size such as 10m (a number then k, m or g) (got "10MB")',
     ]);
     expect(problems({ image: "registry" })).toEqual([
-      'registry:docker.image must be an image reference pinned to a tag or digest, such as registry:2.8.3 (got "registry")',
+      'registry:docker.image must be an image reference pinned to a tag (not latest) or digest, such as registry:2.8.3 (got "registry")',
     ]);
     expect(problems({ containerName: "my registry" })[0]).toMatch(
       /^registry:docker\.containerName must be a container name/,

@@ -161,7 +161,7 @@ describe("registry:kubernetes field rules", () => {
     ],
     [
       { garbageCollection: { kubectlImage: "bitnami/kubectl" } },
-      'registry:kubernetes.garbageCollection.kubectlImage must be an image reference pinned to a tag or digest, such as registry:2.8.3 (got "bitnami/kubectl")',
+      'registry:kubernetes.garbageCollection.kubectlImage must be an image reference pinned to a tag (not latest) or digest, such as registry:2.8.3 (got "bitnami/kubectl")',
     ],
     [
       { nodeSelector: { "bad key!": "x" } },
@@ -173,7 +173,7 @@ describe("registry:kubernetes field rules", () => {
     ],
     [
       { image: "registry" },
-      'registry:kubernetes.image must be an image reference pinned to a tag or digest, such as registry:2.8.3 (got "registry")',
+      'registry:kubernetes.image must be an image reference pinned to a tag (not latest) or digest, such as registry:2.8.3 (got "registry")',
     ],
   ])("%j", (value, line) => {
     expect(problems(value)).toEqual([line]);

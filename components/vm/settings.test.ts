@@ -109,7 +109,7 @@ describe("registry:vm settings", () => {
         ],
         [
           { host: existing, nginxImage: "nginx" },
-          'registry:vm.nginxImage must be an image reference pinned to a tag or digest, such as registry:2.8.3 (got "nginx")',
+          'registry:vm.nginxImage must be an image reference pinned to a tag (not latest) or digest, such as registry:2.8.3 (got "nginx")',
         ],
         [
           { host: existing, remoteDir: "opt/registry" },
