@@ -77,6 +77,46 @@ describe("bad config", () => {
   });
 });
 
+describe("a malformed stack file (issue 14 item 13): one line naming it from the project, exit 1", () => {
+  // Inside the project, so the line can name it relative to the project.
+  let dir: string;
+  beforeAll(() => (dir = fs.mkdtempSync(path.join(ROOT, ".render-test-"))));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test.each([
+    [
+      "config as a list",
+      "config:\n  - registry:backend\n",
+      "config must be a map of keys to values",
+    ],
+    [
+      "a YAML syntax error",
+      'config:\n  registry:backend: "docker\n  registry:docker: {port: [}\n',
+      "not valid YAML at line 4, column 1",
+    ],
+    [
+      "a key twice",
+      "config:\n  registry:backend: docker\n  registry:backend: vm\n",
+      "a key appears twice at line 3, column 3",
+    ],
+    [
+      "a list, not a stack file",
+      "- config\n",
+      "not a stack file (expected a map with a config: key)",
+    ],
+  ])("%s", (name, text, problem) => {
+    const file = path.join(dir, `Pulumi.${name.replace(/\W+/g, "-")}.yaml`);
+    fs.writeFileSync(file, text);
+    const out = path.join(dir, "out");
+    const r = render(["x", "--config-file", file, "--out", out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`${path.relative(ROOT, file)}: ${problem}\n`);
+    expect(r.stderr).not.toContain(ROOT);
+    expect(r.stdout).toBe("");
+    expect(fs.existsSync(out)).toBe(false);
+  });
+});
+
 describe("usage", () => {
   test("no stack named", () => {
     const r = render([]);

@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ConfigError } from "../config/errors";
-import { readStackConfig } from "./stackConfig";
+import { readStackConfig, StackFileError } from "./stackConfig";
 import { reveal, runProgram, SECRET, type ProgramRun } from "./runProgram";
 
 export interface RenderArgs {
@@ -53,7 +53,11 @@ export class UsageError extends Error {}
 export async function renderStack(args: RenderArgs): Promise<Record<string, string>> {
   if (!fs.existsSync(args.configFile))
     throw new UsageError(`no stack file ${args.configFile} (create it, or pass --config-file)`);
-  const { config, secretKeys } = readStackConfig(args.configFile);
+  const root = path.resolve(__dirname, "..");
+  const { config, secretKeys } = readStackConfig(
+    args.configFile,
+    path.relative(root, args.configFile),
+  );
   const run = await runProgram({
     stack: args.stack,
     config,
@@ -102,7 +106,7 @@ async function main(): Promise<number> {
     );
     return 0;
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof UsageError) {
+    if (err instanceof ConfigError || err instanceof UsageError || err instanceof StackFileError) {
       console.error(err.message);
       return err instanceof UsageError ? 2 : 1;
     }
