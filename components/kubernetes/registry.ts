@@ -25,7 +25,7 @@ export interface KubernetesRegistryArgs {
   settings: KubernetesSettings;
 }
 
-/** The address clients dial when advertiseHost is not set: every node answers it. */
+/** The address clients dial when advertiseHost is not set: nodes answer it with kube-proxy in iptables mode. */
 export const DEFAULT_HOST = "127.0.0.1";
 
 export class KubernetesRegistry extends pulumi.ComponentResource implements RegistryBackend {

@@ -195,7 +195,7 @@ export const kubernetesSettings = z
     replicas: integer(1, 10).default(1),
     /** A fixed NodePort (default: one the cluster allocates). Fixed, REGISTRY is known before deploy. */
     nodePort: integer(30000, 32767).optional(),
-    /** The host clients dial (default 127.0.0.1, which every node answers on the NodePort without TLS). */
+    /** The host clients dial (default 127.0.0.1: nodes answer NodePorts on loopback only with kube-proxy in iptables mode). */
     advertiseHost: host().optional(),
     /** Where filesystem storage keeps its files; not used with s3 or gcs storage. */
     persistence: persistenceSettings,
