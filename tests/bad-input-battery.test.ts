@@ -278,6 +278,13 @@ const CASES: BadInput[] = [
     line: `${K}.persistence must be an object of settings (got a list of 1 item)`,
     render: true,
   },
+  {
+    name: "proxy ttl with the default 2.x image (issue 14 item 9)",
+    backend: "kubernetes",
+    settings: { proxy: { remoteUrl: "https://registry-1.docker.io", ttl: "168h" } },
+    line: `${K}.proxy.ttl is only read by registry 3 images (image is registry:2.8.3, a 2.x registry ignores it): use an image such as registry:3.0.0, or remove it`,
+    render: true,
+  },
 
   // ---- vm --------------------------------------------------------------------------
   {
@@ -600,6 +607,15 @@ const CASES: BadInput[] = [
     },
     line: `${V}.tls.key must be a PEM private key (got [secret])`,
   },
+  {
+    name: "s3 forcePathStyle with the default 2.x image (issue 14 item 9)",
+    backend: "vm",
+    settings: {
+      host: existing,
+      storage: { driver: "s3", s3: { ...s3, forcePathStyle: true } },
+    },
+    line: `${V}.storage.s3.forcePathStyle is only read by registry 3 images (image is registry:2.8.3, a 2.x registry ignores it): use an image such as registry:3.0.0, or remove it`,
+  },
 
   // ---- gcp -------------------------------------------------------------------------
   {
@@ -830,6 +846,15 @@ const CASES: BadInput[] = [
     backend: "docker",
     settings: { dockerHost: "ssh://deploy:battery-ssh-pw-Kw93@docker.example.com" },
     line: `${D}.dockerHost must not hold a password (ssh://user@host logs in with a key from the SSH agent) (got "ssh://[userinfo hidden]@docker.example.com")`,
+  },
+  {
+    name: "proxy ttl with a 2.x image pinned by tag and digest (issue 14 item 9)",
+    backend: "docker",
+    settings: {
+      image: `registry:2.8.3@sha256:${"a".repeat(64)}`,
+      proxy: { remoteUrl: "https://registry-1.docker.io", ttl: "24h" },
+    },
+    line: `${D}.proxy.ttl is only read by registry 3 images (image is registry:2.8.3@sha256:${"a".repeat(64)}, a 2.x registry ignores it): use an image such as registry:3.0.0, or remove it`,
   },
 ];
 

@@ -15,7 +15,7 @@ import {
   pinnedImage,
   port,
 } from "../../config/fields";
-import { selfHostedSettings } from "../shared/selfHostedSettings";
+import { checkImageReadsSettings, selfHostedSettings } from "../shared/selfHostedSettings";
 // nginx in front of the registry when tls.enabled: the same pin as the VM backend, whose
 // nginx config renderer this backend uses (alpine: busybox wget for the healthcheck).
 import { DEFAULT_NGINX_IMAGE } from "../vm/settings";
@@ -77,6 +77,7 @@ export const dockerSettings = z
       .optional(),
   })
   .superRefine((s, ctx) => {
+    checkImageReadsSettings(s, ctx);
     if (!s.auth.enabled && !isLoopback(s.bindAddress))
       ctx.addIssue({
         code: "custom",

@@ -285,6 +285,22 @@ describe("registry:kubernetes cross-field rules", () => {
   });
 });
 
+describe("settings only a registry 3 image reads (issue 14 item 9)", () => {
+  const proxy = { remoteUrl: "https://registry-1.docker.io", ttl: "168h" };
+  const s3 = { driver: "s3", s3: { bucket: "b", region: "r", forcePathStyle: true } };
+  test("a 3.x image takes proxy.ttl and s3.forcePathStyle", () => {
+    const s = load({ image: "registry:3.0.0", proxy, storage: s3, replicas: 2 });
+    expect(s.proxy?.ttl).toBe("168h");
+    expect(s.storage.s3?.forcePathStyle).toBe(true);
+  });
+  test("a 2.x image refuses both, each by name", () => {
+    expect(problems({ image: "registry:2.8.3", proxy, storage: s3 })).toEqual([
+      "registry:kubernetes.proxy.ttl is only read by registry 3 images (image is registry:2.8.3, a 2.x registry ignores it): use an image such as registry:3.0.0, or remove it",
+      "registry:kubernetes.storage.s3.forcePathStyle is only read by registry 3 images (image is registry:2.8.3, a 2.x registry ignores it): use an image such as registry:3.0.0, or remove it",
+    ]);
+  });
+});
+
 describe("cron schedules", () => {
   test.each([
     "0 3 * * 0",

@@ -14,7 +14,7 @@ import {
   pinnedImage,
   quantity,
 } from "../../config/fields";
-import { selfHostedSettings } from "../shared/selfHostedSettings";
+import { checkImageReadsSettings, selfHostedSettings } from "../shared/selfHostedSettings";
 
 /** Pinned kubectl for the garbage-collection Job: it needs a shell too (Alpine: busybox sh), which registry.k8s.io/kubectl (distroless) lacks. */
 export const DEFAULT_KUBECTL_IMAGE = "docker.io/alpine/kubectl:1.34.1";
@@ -215,6 +215,7 @@ export const kubernetesSettings = z
   .superRefine((s, ctx) => {
     // Range and format failures do not stop zod from running this: judge only valid values.
     if (ctx.issues.length) return;
+    checkImageReadsSettings(s, ctx);
     // A NodePort answers on every node's addresses (and the registry allows deletes):
     // without auth that is an open registry to anyone who reaches a node.
     if (!s.auth.enabled)

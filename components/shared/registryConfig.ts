@@ -93,11 +93,17 @@ export function yamlString(value: string): string {
 
 const hex = (n: number, width: number) => n.toString(16).toUpperCase().padStart(width, "0");
 
+/** The distribution major version an image's tag names (2 when the tag does not say). */
+export function registryMajor(image: string): number {
+  const tag = /:([^/@:]+)(@sha256:[a-f0-9]+)?$/.exec(image)?.[1] ?? "";
+  return Number(/^v?(\d+)/.exec(tag)?.[1] ?? "2");
+}
+
 /** Where the registry image reads its config: v3 images moved it. */
 export function registryConfigPath(image: string): string {
-  const tag = /:([^/@:]+)(@sha256:[a-f0-9]+)?$/.exec(image)?.[1] ?? "";
-  const major = Number(/^v?(\d+)/.exec(tag)?.[1] ?? "2");
-  return major >= 3 ? "/etc/distribution/config.yml" : "/etc/docker/registry/config.yml";
+  return registryMajor(image) >= 3
+    ? "/etc/distribution/config.yml"
+    : "/etc/docker/registry/config.yml";
 }
 
 export function registryConfigObject(spec: RegistryConfigSpec): Record<string, unknown> {

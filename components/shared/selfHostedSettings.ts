@@ -16,6 +16,7 @@ import {
   text,
   username,
 } from "../../config/fields";
+import { registryMajor } from "./registryConfig";
 
 export const DEFAULT_REGISTRY_IMAGE = "registry:2.8.3";
 
@@ -114,6 +115,33 @@ export const selfHostedSettings = {
   proxy: proxySettings.optional(),
   logLevel: oneOf(["error", "warn", "info", "debug"]).default("info"),
 };
+
+/** Settings distribution reads only from v3 on; a 2.x registry ignores unknown keys silently. */
+const V3_ONLY = [
+  ["proxy", "ttl"],
+  ["storage", "s3", "forcePathStyle"],
+] as const;
+
+/**
+ * Refuses what the chosen image would silently ignore. Each backend calls it from its
+ * own superRefine (it spans `image` and the blocks below it).
+ */
+export function checkImageReadsSettings(s: SelfHostedSettings, ctx: z.RefinementCtx): void {
+  // Judge only settings that are valid otherwise (zod runs this after field failures too).
+  if (ctx.issues.length) return;
+  const major = registryMajor(s.image);
+  if (major >= 3) return;
+  const valueAt = (path: readonly string[]) =>
+    path.reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], s);
+  for (const path of V3_ONLY)
+    if (valueAt(path) !== undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: [...path],
+        input: undefined,
+        message: `is only read by registry 3 images (image is ${s.image}, a ${major}.x registry ignores it): use an image such as registry:3.0.0, or remove it`,
+      });
+}
 
 export type AuthSettings = z.output<typeof authSettings>;
 export type StorageSettings = z.output<typeof storageSettings>;

@@ -26,7 +26,7 @@ import {
   secret,
   text,
 } from "../../config/fields";
-import { selfHostedSettings } from "../shared/selfHostedSettings";
+import { checkImageReadsSettings, selfHostedSettings } from "../shared/selfHostedSettings";
 
 /** nginx's stable line, Alpine flavour (busybox wget for the healthcheck). */
 export const DEFAULT_NGINX_IMAGE = "nginx:1.28.0-alpine";
@@ -167,6 +167,7 @@ export const vmSettings = z
     ).default("/opt/registry"),
   })
   .superRefine((s, ctx) => {
+    checkImageReadsSettings(s, ctx);
     const issue = (path: (string | number)[], message: string, input: unknown) =>
       ctx.addIssue({ code: "custom", path, message, input });
     if (!s.auth.enabled)
