@@ -11,16 +11,17 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { runProgram, type ProgramRun } from "../../tools/runProgram";
+import { tlsPair } from "../../tests/support/keyMaterial";
 import { describeWithTools, run, tool } from "../../tests/support/tools";
 
 const SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nunused\n-----END OPENSSH PRIVATE KEY-----";
 const host = { mode: "existing", address: "203.0.113.7", user: "deploy", privateKey: SSH_KEY };
 // A provided certificate stays the same from run to run (the mock's self-signed ones do not).
-const tlsWith = (cert: string) => ({
-  mode: "provided",
-  certificate: `-----BEGIN CERTIFICATE-----\nMIIB${cert}\n-----END CERTIFICATE-----`,
-  key: "-----BEGIN EC PRIVATE KEY-----\nMHcCprovided\n-----END EC PRIVATE KEY-----",
-});
+// Real ones (the settings parse them): one pair per name.
+const tlsWith = (name: string) => {
+  const { certificate, key } = tlsPair(`${name}.example.com`);
+  return { mode: "provided", certificate, key };
+};
 
 async function vm(stack: string, settings: Record<string, unknown>): Promise<ProgramRun> {
   return runProgram({
