@@ -17,7 +17,7 @@ import { registryFilesOf, renderBackends, withoutAuth } from "./lib/dataPaths";
 import { ratiosOf } from "./lib/report";
 import { interleaved, type Sample } from "./lib/runner";
 import { atCost, CI_IMAGE_LAYERS, ciImagePairs, ciImageSetups, MiB } from "./lib/scenarios";
-import { generatedNginxOptions, NGINX } from "./lib/setups";
+import { generatedNginxOptions, NGINX, templateConfig, type NginxConfigText } from "./lib/setups";
 import { mbPerSecond, median, ratio, table } from "./lib/stats";
 
 describe("bench figures", () => {
@@ -117,28 +117,38 @@ describeWithTools("bench nginx configurations pass nginx -t", ["nginx", "openssl
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  test.each(Object.entries(NGINX))("%s", (id, nginx) => {
-    const paths = nginxPaths(path.join(dir, id));
-    fs.copyFileSync(path.join(dir, "c.pem"), paths.certificatePath);
-    fs.copyFileSync(path.join(dir, "k.pem"), paths.keyPath);
-    const htpasswdPath = path.join(paths.dir, "nginx.htpasswd");
-    fs.writeFileSync(htpasswdPath, "");
-    fs.writeFileSync(
-      paths.configPath,
-      nginx({
-        listenAddress: "127.0.0.1",
-        port: 18443,
-        upstream: "127.0.0.1:15000",
-        paths,
-        htpasswdPath,
-      }),
-    );
-    expect(() =>
-      execFileSync(tool("nginx"), ["-t", "-q", "-c", paths.configPath, "-e", paths.errorLogPath], {
-        stdio: "pipe",
-      }),
-    ).not.toThrow();
-  });
+  const variants = fs
+    .readdirSync(path.join(__dirname, "variants"))
+    .map((f) => [f, templateConfig(fs.readFileSync(path.join(__dirname, "variants", f), "utf8"))]);
+  test.each([...Object.entries(NGINX), ...variants] as [string, NginxConfigText][])(
+    "%s",
+    (id, nginx) => {
+      const paths = nginxPaths(path.join(dir, id));
+      fs.copyFileSync(path.join(dir, "c.pem"), paths.certificatePath);
+      fs.copyFileSync(path.join(dir, "k.pem"), paths.keyPath);
+      const htpasswdPath = path.join(paths.dir, "nginx.htpasswd");
+      fs.writeFileSync(htpasswdPath, "");
+      fs.writeFileSync(
+        paths.configPath,
+        nginx({
+          listenAddress: "127.0.0.1",
+          port: 18443,
+          upstream: "127.0.0.1:15000",
+          paths,
+          htpasswdPath,
+        }),
+      );
+      expect(() =>
+        execFileSync(
+          tool("nginx"),
+          ["-t", "-q", "-c", paths.configPath, "-e", paths.errorLogPath],
+          {
+            stdio: "pipe",
+          },
+        ),
+      ).not.toThrow();
+    },
+  );
 });
 
 describe("the CI-image shape", () => {
