@@ -238,19 +238,20 @@ describe("interleaving and ratios", () => {
     ]);
   });
 
-  const t = (mbps: number | null) => ({
+  const t = (mbps: number | null, registry = 1) => ({
     ok: mbps !== null,
     ms: 1000,
     mbps,
-    cpu: { nginx: 0, registry: 0, skopeo: 0 },
+    cpu: { nginx: 0.5, registry, skopeo: 0.5 },
   });
-  const s = (rep: number, push: number | null, pull: number): Sample => ({
+  const s = (rep: number, push: number | null, pull: number, registry = 1): Sample => ({
     rep,
-    push: t(push),
+    push: t(push, registry),
     pull: t(pull),
   });
   const samples = new Map<string, Sample[]>([
-    ["vm", [s(0, 80, 100), s(1, 90, 90), s(2, null, 95)]],
+    // push CPU: 3 s per successful push (the failed one's 9 s is left out), vs 2 s without auth
+    ["vm", [s(0, 80, 100, 2), s(1, 90, 90, 2), s(2, null, 95, 8)]],
     ["vm-noauth", [s(0, 100, 100), s(1, 100, 120), s(2, 40, 100)]],
     ["docker", [s(0, 45, 50), s(1, 50, 50), s(2, 50, 50)]],
     ["docker-noauth", [s(0, 50, 50), s(1, 50, 50), s(2, 50, 50)]],
@@ -260,8 +261,8 @@ describe("interleaving and ratios", () => {
     const r = ratiosOf(samples, ciImagePairs(["vm"]));
     expect(r.vm).toEqual({
       of: "vm / vm-noauth",
-      push: { ratio: 0.85, pairedRatio: 0.85 },
-      pull: { ratio: 0.95, pairedRatio: 0.95 },
+      push: { ratio: 0.85, pairedRatio: 0.85, cpuRatio: 0.667 },
+      pull: { ratio: 0.95, pairedRatio: 0.95, cpuRatio: 1 },
     });
   });
 
@@ -270,14 +271,21 @@ describe("interleaving and ratios", () => {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const h = headline({ ciImage: { ratios } as any });
     expect(h.ciImage!.push.ratio).toBe(0.85);
-    expect(h.ciImage!.push.byBackend.docker).toEqual({ ratio: 1, pairedRatio: 1 });
+    expect(h.ciImage!.push.byBackend.docker).toEqual({ ratio: 1, pairedRatio: 1, cpuRatio: 1 });
     expect(h.ciImage!.pull.ratio).toBe(0.95);
     expect(h.push).toBeNull();
   });
 
-  test("options: shapes, repetitions, no dated copy", () => {
+  test("options: shapes, repetitions, no dated copy, the recipes", () => {
     const a = parseArgs(["--shapes", "ciImage", "--ci-reps", "2", "--no-dated"]);
-    expect([a.shapes, a.ciReps, a.reps, a.dated]).toEqual([["ciImage"], 2, 3, false]);
+    expect([a.shapes, a.ciReps, a.reps, a.dated, a.recipes]).toEqual([
+      ["ciImage"],
+      2,
+      3,
+      false,
+      false,
+    ]);
+    expect(parseArgs(["--recipes"]).recipes).toBe(true);
     expect(() => parseArgs(["--shapes", "tiny"])).toThrow(/unknown shape tiny/);
     expect(() => parseArgs(["--reps", "0"])).toThrow(/whole number/);
   });

@@ -9,9 +9,9 @@
  *     same path with no auth (and at the old bcrypt cost 10).
  * Writes bench/results.json and a dated copy under bench/results/. Also times render per
  * stack and the unit tests. Options: --shapes bigLayers,ciImage --size-mib N (1024)
- * --layers N (4) --reps N (3) --ci-reps N (4) --configs id,id --variant NAME=TEMPLATE (an
- * extra nginx config in the bigLayers shape, registry as in 2) --no-render --no-jest
- * --jest-all --no-dated --out FILE --work DIR.
+ * --layers N (4) --reps N (3) --ci-reps N (5) --recipes (also configurations 3 and 4)
+ * --configs id,id --variant NAME=TEMPLATE (an extra nginx config in the bigLayers shape,
+ * registry as in 2) --no-render --no-jest --jest-all --no-dated --out FILE --work DIR.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -44,6 +44,8 @@ export interface Args {
   layers: number;
   reps: number;
   ciReps: number;
+  /** Also measure configurations 3 and 4 (the recipe and seed 003) in the bigLayers shape. */
+  recipes: boolean;
   configs?: string[];
   variants: { name: string; file: string }[];
   render: boolean;
@@ -59,7 +61,8 @@ export function parseArgs(argv: string[]): Args {
     sizeMiB: 1024,
     layers: 4,
     reps: 3,
-    ciReps: 4,
+    ciReps: 5,
+    recipes: false,
     variants: [],
     render: true,
     jest: "unit",
@@ -84,6 +87,7 @@ export function parseArgs(argv: string[]): Args {
     else if (k === "--reps") a.reps = n();
     else if (k === "--ci-reps") a.ciReps = n();
     else if (k === "--configs") a.configs = v().split(",");
+    else if (k === "--recipes") a.recipes = true;
     else if (k === "--variant") {
       const [name, file] = v().split("=");
       a.variants.push({ name, file: path.resolve(file) });
@@ -107,8 +111,9 @@ async function scenarios(args: Args): Promise<Scenario[]> {
     xs.filter((x) => !args.configs || args.configs.includes(x.id));
   const out: Scenario[] = [];
   if (args.shapes.includes("bigLayers")) {
-    const setups = keep(bigLayerSetups(files.vm));
-    const reference = setups.find((s) => s.id === "nginx-generated") ?? bigLayerSetups(files.vm)[1];
+    const all = bigLayerSetups(files.vm);
+    const setups = keep(args.recipes || args.configs ? all : all.slice(0, 2));
+    const reference = all[1];
     for (const v of args.variants)
       setups.push({
         ...reference,
@@ -117,7 +122,7 @@ async function scenarios(args: Args): Promise<Scenario[]> {
         nginx: templateConfig(fs.readFileSync(v.file, "utf8")),
       });
     const pairs = [
-      ...BIG_LAYER_PAIRS,
+      ...BIG_LAYER_PAIRS.filter((p) => setups.some((s) => s.id === p.id)),
       ...args.variants.map((v) => ({
         name: `variant-${v.name}`,
         id: `variant-${v.name}`,

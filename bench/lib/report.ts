@@ -34,6 +34,18 @@ export interface PairRatios {
   /** Ratio of the medians. */
   ratio: number | null;
   pairedRatio: number | null;
+  /**
+   * The reference's median CPU seconds (nginx + registry + skopeo) over this one's: the speed
+   * ratio a CPU-bound transfer would have on an otherwise idle machine; other jobs' load
+   * moves it far less than wall time.
+   */
+  cpuRatio: number | null;
+}
+
+/** Median of the CPU seconds all processes spent per successful transfer. */
+export function medianCpuTotal(samples: Samples, id: string, dir: Direction): number | null {
+  const ok = (samples.get(id) ?? []).map((x) => x[dir]).filter((t) => t.ok);
+  return median(ok.map((t) => t.cpu.nginx + t.cpu.registry + t.cpu.skopeo));
 }
 
 export function pairRatios(samples: Samples, pair: RatioPair, dir: Direction): PairRatios {
@@ -43,6 +55,10 @@ export function pairRatios(samples: Samples, pair: RatioPair, dir: Direction): P
       3,
     ),
     pairedRatio: round(pairedRatio(samples, pair.id, pair.reference, dir), 3),
+    cpuRatio: round(
+      ratio(medianCpuTotal(samples, pair.reference, dir), medianCpuTotal(samples, pair.id, dir)),
+      3,
+    ),
   };
 }
 
@@ -70,6 +86,9 @@ function direction(xs: Sample[], dir: Direction) {
     samplesMBps: ts.map((t) => t.mbps),
     failures: ts.filter((t) => !t.ok).map((t) => t.error),
     medianCpuSeconds: { nginx: cpu("nginx"), registry: cpu("registry"), skopeo: cpu("skopeo") },
+    ...(ts[0]?.requests !== undefined
+      ? { medianRequests: median(ts.map((t) => t.requests ?? 0)) }
+      : {}),
     ...(ts.some((t) => t.note) ? { note: ts.find((t) => t.note)!.note } : {}),
   };
 }

@@ -20,6 +20,8 @@ export interface Transfer {
   note?: string;
   /** CPU seconds spent during the transfer, per program. */
   cpu: { nginx: number; registry: number; skopeo: number };
+  /** HTTP requests the transfer made, from nginx's access log (configurations with nginx). */
+  requests?: number;
 }
 
 export interface Sample {
@@ -117,12 +119,15 @@ export async function sample(
   const repo = `bench/${s.spec.id}-${rep}-${randomBytes(3).toString("hex")}`;
   const target = `docker://${s.endpoint}/${repo}:${image.tag}`;
   const creds = `${s.spec.username}:${s.spec.password}`;
-  const logFrom = accessLogSize(s);
+  let logFrom = accessLogSize(s);
+  const requestsSince = (from: number) =>
+    s.nginx ? accessLogSince(s, from).split("\n").filter(Boolean).length : undefined;
   const push = await timedCopy(
     s,
     ["--dest-creds", creds, ...s.tlsFlags("dest"), image.ref, target],
     bytes,
   );
+  push.requests = requestsSince(logFrom);
   if (push.ok) {
     const stored = s.storedBytes();
     if (push.note || stored < bytes * 0.99)
@@ -147,12 +152,14 @@ export async function sample(
     pullNote =
       "the image was stored straight into the registry (the push through this configuration failed)";
   }
+  logFrom = accessLogSize(s);
   const dest = path.join(work, `pulled-${randomBytes(4).toString("hex")}`);
   const pull = await timedCopy(
     s,
     ["--src-creds", creds, ...s.tlsFlags("src"), target, `oci:${dest}:${image.tag}`],
     bytes,
   );
+  pull.requests = requestsSince(logFrom);
   if (pullNote) pull.note = pullNote;
   if (pull.ok && ociManifest(dest, image.tag).manifestDigest !== image.manifestDigest)
     fail(pull, "pulled a different manifest");
