@@ -11,6 +11,7 @@ import * as path from "node:path";
 import { parse, parseAllDocuments, stringify } from "yaml";
 import { runProgram, type ProgramRun } from "../../tools/runProgram";
 import { readStackConfig } from "../../tools/stackConfig";
+import { localVmConfig } from "../../tests/support/vmStack";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -35,20 +36,7 @@ function stackConfig(backend: Backend): { stack: string; config: Record<string, 
   if (backend === "kubernetes")
     return { stack: "dev", config: readStackConfig(path.join(ROOT, "Pulumi.dev.yaml")).config };
   // staging's VM is created on GCP; an existing host gives the same files without a cloud.
-  return {
-    stack: "vm-bench",
-    config: {
-      "registry:backend": "vm",
-      "registry:vm": {
-        host: {
-          mode: "existing",
-          address: "127.0.0.1",
-          privateKey:
-            "-----BEGIN OPENSSH PRIVATE KEY-----\nunused\n-----END OPENSSH PRIVATE KEY-----",
-        },
-      },
-    },
-  };
+  return { stack: "vm-bench", config: localVmConfig() };
 }
 
 /** config.yml and htpasswd from where each backend puts them. */
