@@ -12,7 +12,12 @@ import { vmNginxOptions } from "../components/vm/registry";
 import { nginxPaths } from "../tests/support/nginx";
 import { describeWithTools, tool } from "../tests/support/tools";
 import { fillTemplate, readFixture } from "./lib/fixtures";
-import { generatedNginxOptions, SETUPS } from "./lib/setups";
+import { parseArgs, headline } from "./bench";
+import { registryFilesOf, renderBackends, withoutAuth } from "./lib/dataPaths";
+import { ratiosOf } from "./lib/report";
+import { interleaved, type Sample } from "./lib/runner";
+import { atCost, CI_IMAGE_LAYERS, ciImagePairs, ciImageSetups, MiB } from "./lib/scenarios";
+import { generatedNginxOptions, NGINX, templateConfig, type NginxConfigText } from "./lib/setups";
 import { mbPerSecond, median, ratio, table } from "./lib/stats";
 
 describe("bench figures", () => {
@@ -112,26 +117,176 @@ describeWithTools("bench nginx configurations pass nginx -t", ["nginx", "openssl
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  test.each(SETUPS.filter((s) => s.nginx).map((s) => [s.id, s] as const))("%s", (id, spec) => {
-    const paths = nginxPaths(path.join(dir, id));
-    fs.copyFileSync(path.join(dir, "c.pem"), paths.certificatePath);
-    fs.copyFileSync(path.join(dir, "k.pem"), paths.keyPath);
-    const htpasswdPath = path.join(paths.dir, "nginx.htpasswd");
-    fs.writeFileSync(htpasswdPath, "");
-    fs.writeFileSync(
-      paths.configPath,
-      spec.nginx!({
-        listenAddress: "127.0.0.1",
-        port: 18443,
-        upstream: "127.0.0.1:15000",
-        paths,
-        htpasswdPath,
-      }),
+  const variants = fs
+    .readdirSync(path.join(__dirname, "variants"))
+    .map((f) => [f, templateConfig(fs.readFileSync(path.join(__dirname, "variants", f), "utf8"))]);
+  test.each([...Object.entries(NGINX), ...variants] as [string, NginxConfigText][])(
+    "%s",
+    (id, nginx) => {
+      const paths = nginxPaths(path.join(dir, id));
+      fs.copyFileSync(path.join(dir, "c.pem"), paths.certificatePath);
+      fs.copyFileSync(path.join(dir, "k.pem"), paths.keyPath);
+      const htpasswdPath = path.join(paths.dir, "nginx.htpasswd");
+      fs.writeFileSync(htpasswdPath, "");
+      fs.writeFileSync(
+        paths.configPath,
+        nginx({
+          listenAddress: "127.0.0.1",
+          port: 18443,
+          upstream: "127.0.0.1:15000",
+          paths,
+          htpasswdPath,
+        }),
+      );
+      expect(() =>
+        execFileSync(
+          tool("nginx"),
+          ["-t", "-q", "-c", paths.configPath, "-e", paths.errorLogPath],
+          {
+            stdio: "pipe",
+          },
+        ),
+      ).not.toThrow();
+    },
+  );
+});
+
+describe("the CI-image shape", () => {
+  test("20 layers of at most 1 MiB, 3 of 10-50 MiB, 1 of 200 MiB: about 296 MiB", () => {
+    expect(CI_IMAGE_LAYERS).toHaveLength(24);
+    expect(CI_IMAGE_LAYERS.slice(0, 20).every((b) => b > 0 && b <= MiB)).toBe(true);
+    expect(CI_IMAGE_LAYERS.slice(0, 3)).toEqual([52429, 104858, 157286]);
+    expect(CI_IMAGE_LAYERS.slice(20)).toEqual([10485760, 26214400, 52428800, 209715200]);
+    expect(CI_IMAGE_LAYERS.reduce((a, b) => a + b, 0)).toBe(309854208);
+  });
+});
+
+describe("the no-auth limit and the cost-10 htpasswd", () => {
+  const config = [
+    "version: 0.1",
+    "http:",
+    "  addr: :5000",
+    "auth:",
+    "  htpasswd:",
+    "    realm: Registry",
+    "    path: /auth/htpasswd",
+    "",
+  ].join("\n");
+
+  test("withoutAuth drops the auth section and nothing else", () => {
+    expect(withoutAuth(config)).toBe("version: 0.1\nhttp:\n  addr: :5000\n");
+  });
+
+  test("atCost keeps user and salt and changes the cost", () => {
+    const line = "ci:$2y$04$Q9bX2mP4kL7nR1sT5vW8yOabcdefghijklmnopqrstuvwxyz01234\n";
+    expect(atCost(line, "pw-0123456789abcdef", 10)).toMatch(
+      /^ci:\$2y\$10\$Q9bX2mP4kL7nR1sT5vW8y[./A-Za-z0-9]{32}\n$/,
     );
-    expect(() =>
-      execFileSync(tool("nginx"), ["-t", "-q", "-c", paths.configPath, "-e", paths.errorLogPath], {
-        stdio: "pipe",
-      }),
-    ).not.toThrow();
+    expect(() => atCost("ci:{SHA}abc\n", "pw", 10)).toThrow(/not a bcrypt/);
+  });
+
+  test("the Kubernetes files come from the ConfigMap and the Secret", () => {
+    const manifests = [
+      "kind: Namespace\nmetadata:\n  name: registry\n",
+      "kind: ConfigMap\ndata:\n  config.yml: |\n    version: 0.1\n",
+      "kind: Secret\nstringData:\n  htpasswd: |\n    ci:hash\n",
+    ].join("---\n");
+    expect(
+      registryFilesOf("kubernetes", { files: { "kubernetes/manifests.yaml": manifests } }),
+    ).toEqual({ configYml: "version: 0.1\n", htpasswd: "ci:hash\n" });
+  });
+});
+
+describe("the backends' data paths as the program renders them", () => {
+  test("each has its config with auth, a cost-4 htpasswd and the generated password", async () => {
+    const files = await renderBackends();
+    for (const f of Object.values(files)) {
+      expect(f.configYml).toMatch(/^auth:\n {2}htpasswd:\n/m);
+      expect(f.htpasswd).toMatch(/^ci:\$2y\$04\$[./A-Za-z0-9]{53}\n$/);
+      expect(f.password).toMatch(/^[A-Za-z0-9]{32}$/);
+    }
+    const setups = ciImageSetups(files);
+    expect(setups.map((s) => s.id)).toEqual([
+      "vm",
+      "vm-noauth",
+      "vm-cost10",
+      "docker",
+      "docker-noauth",
+      "kubernetes",
+      "kubernetes-noauth",
+    ]);
+    expect(setups.filter((s) => s.nginx).map((s) => s.id)).toEqual([
+      "vm",
+      "vm-noauth",
+      "vm-cost10",
+    ]);
+    for (const s of setups.filter((x) => x.id.endsWith("-noauth"))) {
+      expect(s.registry.htpasswd).toBeUndefined();
+      expect(s.registry.configYml).not.toMatch(/^auth:/m);
+    }
+    expect(setups.find((s) => s.id === "vm-cost10")!.registry.htpasswd).toMatch(/^ci:\$2y\$10\$/);
+  }, 60_000);
+});
+
+describe("interleaving and ratios", () => {
+  test("each repetition rotates the order, every other one reversed", () => {
+    expect([0, 1, 2, 3].map((rep) => interleaved(["a", "b", "c"], rep).join(""))).toEqual([
+      "abc",
+      "acb",
+      "cab",
+      "cba",
+    ]);
+  });
+
+  const t = (mbps: number | null, registry = 1) => ({
+    ok: mbps !== null,
+    ms: 1000,
+    mbps,
+    cpu: { nginx: 0.5, registry, skopeo: 0.5 },
+  });
+  const s = (rep: number, push: number | null, pull: number, registry = 1): Sample => ({
+    rep,
+    push: t(push, registry),
+    pull: t(pull),
+  });
+  const samples = new Map<string, Sample[]>([
+    // push CPU: 3 s per successful push (the failed one's 9 s is left out), vs 2 s without auth
+    ["vm", [s(0, 80, 100, 2), s(1, 90, 90, 2), s(2, null, 95, 8)]],
+    ["vm-noauth", [s(0, 100, 100), s(1, 100, 120), s(2, 40, 100)]],
+    ["docker", [s(0, 45, 50), s(1, 50, 50), s(2, 50, 50)]],
+    ["docker-noauth", [s(0, 50, 50), s(1, 50, 50), s(2, 50, 50)]],
+  ]);
+
+  test("ratio of medians and median of per-repetition ratios; failures left out", () => {
+    const r = ratiosOf(samples, ciImagePairs(["vm"]));
+    expect(r.vm).toEqual({
+      of: "vm / vm-noauth",
+      push: { ratio: 0.85, pairedRatio: 0.85, cpuRatio: 0.667 },
+      pull: { ratio: 0.95, pairedRatio: 0.95, cpuRatio: 1 },
+    });
+  });
+
+  test("results.json's CI-image figure is the lowest backend's", () => {
+    const ratios = ratiosOf(samples, ciImagePairs(["vm", "docker"]));
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const h = headline({ ciImage: { ratios } as any });
+    expect(h.ciImage!.push.ratio).toBe(0.85);
+    expect(h.ciImage!.push.byBackend.docker).toEqual({ ratio: 1, pairedRatio: 1, cpuRatio: 1 });
+    expect(h.ciImage!.pull.ratio).toBe(0.95);
+    expect(h.push).toBeNull();
+  });
+
+  test("options: shapes, repetitions, no dated copy, the recipes", () => {
+    const a = parseArgs(["--shapes", "ciImage", "--ci-reps", "2", "--no-dated"]);
+    expect([a.shapes, a.ciReps, a.reps, a.dated, a.recipes]).toEqual([
+      ["ciImage"],
+      2,
+      3,
+      false,
+      false,
+    ]);
+    expect(parseArgs(["--recipes"]).recipes).toBe(true);
+    expect(() => parseArgs(["--shapes", "tiny"])).toThrow(/unknown shape tiny/);
+    expect(() => parseArgs(["--reps", "0"])).toThrow(/whole number/);
   });
 });

@@ -1,6 +1,7 @@
 /**
- * The configurations the bench compares, each a registry (Debian's docker-registry) and,
- * for 2-4, an nginx in front of it, all on 127.0.0.1 with the same CA and certificate.
+ * A configuration the bench measures: a registry (Debian's docker-registry) serving a
+ * generated config.yml on its own TLS listener, on plain HTTP, or behind an nginx, all on
+ * 127.0.0.1 with the same CA and certificate.
  * Each configuration has its own registry, and `reset()` empties its storage and restarts
  * it between samples, so no push finds a blob already stored (or mountable from an earlier
  * repository through the registry's in-memory descriptor cache).
@@ -8,9 +9,6 @@
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { renderHtpasswd } from "../../components/shared/htpasswd";
-import { renderRegistryConfig } from "../../components/shared/registryConfig";
-import { IN_CONTAINER } from "../../components/vm/composeFile";
 import { renderNginxConfig, type NginxConfigOptions } from "../../components/vm/nginxConfig";
 import { vmNginxOptions } from "../../components/vm/registry";
 import { nginxPaths, startNginx, type RunningNginx } from "../../tests/support/nginx";
@@ -20,9 +18,7 @@ import { run, tool } from "../../tests/support/tools";
 import type { BenchTls } from "./certs";
 import { fillTemplate, readFixture } from "./fixtures";
 import { childPids, peakRssKiB } from "./proc";
-
-export const USER = "bench";
-export const PASSWORD = "bench-password-0123456789";
+import { round } from "./stats";
 
 export interface SetupContext {
   work: string;
@@ -41,23 +37,17 @@ export type NginxConfigText = (m: {
 export interface SetupSpec {
   id: string;
   label: string;
-  /** undefined: the registry's own TLS listener is the endpoint. */
+  /** The registry's config.yml as generated, and its htpasswd when the config turns auth on. */
+  registry: { configYml: string; htpasswd?: string };
+  /** What the client logs in with. */
+  username: string;
+  password: string;
+  /** The registry serves TLS itself (the reference); else plain HTTP, behind nginx or not. */
+  registryTls?: boolean;
+  /** nginx in front of the registry, terminating TLS. */
   nginx?: NginxConfigText;
-  /** The registry checks htpasswd itself (the project's way); else it has no auth. */
-  registryAuth: boolean;
-  /** nginx's htpasswd (bcrypt, made with `htpasswd -Bbn` as the recipe says). */
+  /** nginx's own htpasswd (bcrypt, made with `htpasswd -Bbn` as the recipe says). */
   nginxHtpasswd?: boolean;
-}
-
-/** The project's registry config.yml (the VM backend's defaults), as deployed. */
-function projectRegistryConfig(auth: boolean): string {
-  return renderRegistryConfig({
-    listenAddress: IN_CONTAINER.registryListen,
-    storage: { driver: "filesystem", rootDirectory: "/var/lib/registry" },
-    deleteEnabled: true,
-    htpasswdPath: auth ? IN_CONTAINER.htpasswd : undefined,
-    logLevel: "info",
-  });
 }
 
 /** The generated nginx.conf as the VM backend deploys it, with only paths and ports mapped. */
@@ -95,32 +85,12 @@ export function templateConfig(text: string): NginxConfigText {
     });
 }
 
-export const SETUPS: SetupSpec[] = [
-  {
-    id: "registry-tls",
-    label: "1 registry's own TLS (reference)",
-    registryAuth: true,
-  },
-  {
-    id: "nginx-generated",
-    label: "2 generated nginx.conf",
-    registryAuth: true,
-    nginx: (m) => renderNginxConfig(generatedNginxOptions(m)),
-  },
-  {
-    id: "nginx-recipe",
-    label: "3 distribution's nginx recipe",
-    registryAuth: false,
-    nginxHtpasswd: true,
-    nginx: templateConfig(readFixture("recipe-nginx.conf")),
-  },
-  {
-    id: "nginx-seed003",
-    label: "4 seed 003 server block",
-    registryAuth: false,
-    nginx: templateConfig(readFixture("seed003-nginx.conf")),
-  },
-];
+/** The nginx configurations the bench serves: the project's, and the two it is compared with. */
+export const NGINX: Record<"generated" | "recipe" | "seed003", NginxConfigText> = {
+  generated: (m) => renderNginxConfig(generatedNginxOptions(m)),
+  recipe: templateConfig(readFixture("recipe-nginx.conf")),
+  seed003: templateConfig(readFixture("seed003-nginx.conf")),
+};
 
 export class RunningSetup {
   registry!: RunningRegistry;
@@ -143,20 +113,11 @@ export class RunningSetup {
     const { spec, ctx } = this;
     fs.mkdirSync(this.dir, { recursive: true, mode: 0o755 });
     fs.chmodSync(this.dir, 0o755);
-    const htpasswd = spec.registryAuth
-      ? renderHtpasswd([
-          {
-            username: USER,
-            password: PASSWORD,
-            salt: randomBytes(16).toString("base64").replace(/[+=]/g, ".").slice(0, 22),
-          },
-        ])
-      : undefined;
     this.registry = await startRegistry({
-      configYml: projectRegistryConfig(spec.registryAuth),
-      htpasswd,
+      configYml: spec.registry.configYml,
+      htpasswd: spec.registry.htpasswd,
       dir: path.join(this.dir, "registry"),
-      tls: spec.nginx ? undefined : { certPem: ctx.tls.certPem, keyPem: ctx.tls.keyPem },
+      tls: spec.registryTls ? { certPem: ctx.tls.certPem, keyPem: ctx.tls.keyPem } : undefined,
       env: { REGISTRY_HTTP_SECRET: randomBytes(24).toString("hex") },
     });
     this.registryAddress = this.registry.address;
@@ -166,9 +127,13 @@ export class RunningSetup {
       fs.chmodSync(paths.dir, 0o755);
       const htpasswdPath = path.join(paths.dir, "nginx.htpasswd");
       if (spec.nginxHtpasswd)
-        fs.writeFileSync(htpasswdPath, run(tool("htpasswd"), ["-Bbn", USER, PASSWORD]), {
-          mode: 0o644,
-        });
+        fs.writeFileSync(
+          htpasswdPath,
+          run(tool("htpasswd"), ["-Bbn", spec.username, spec.password]),
+          {
+            mode: 0o644,
+          },
+        );
       const port = await freePort();
       this.nginx = await startNginx({
         paths,
@@ -188,6 +153,13 @@ export class RunningSetup {
     this.certDir = path.join(this.dir, "certs.d", this.endpoint);
     fs.mkdirSync(this.certDir, { recursive: true });
     fs.writeFileSync(path.join(this.certDir, "ca.crt"), ctx.tls.caPem);
+  }
+
+  /** skopeo's TLS flags for this endpoint, on its "src" or "dest" side. */
+  tlsFlags(side: "src" | "dest"): string[] {
+    return this.spec.registryTls || this.spec.nginx
+      ? [`--${side}-cert-dir`, this.certDir]
+      : [`--${side}-tls-verify=false`];
   }
 
   registryPid(): number[] {
@@ -225,6 +197,25 @@ export class RunningSetup {
     fs.rmSync(this.registry.dataDir, { recursive: true, force: true });
     fs.mkdirSync(this.registry.dataDir, { recursive: true });
     await this.registry.restart();
+  }
+
+  /** Peak RSS: nginx master + workers (they live through the run), registry (max over restarts). */
+  memory(): Record<string, unknown> {
+    this.notePeak();
+    const nginx = this.nginxPids().map((pid) => round(peakRssKiB(pid) / 1024, 1)!);
+    return {
+      registryPeakRssMiB: round(this.peakRegistryKiB / 1024, 1),
+      ...(nginx.length
+        ? {
+            nginxPeakRssMiB: round(
+              nginx.reduce((t, x) => t + x, 0),
+              1,
+            ),
+            nginxProcesses: nginx.length,
+            nginxPerProcessPeakMiB: nginx,
+          }
+        : {}),
+    };
   }
 
   async stop(): Promise<void> {

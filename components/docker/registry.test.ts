@@ -115,7 +115,7 @@ describe("docker backend, local stack defaults", () => {
       permissions: string;
     }[];
     const htpasswd = uploads.find((u) => u.file === "/etc/docker/registry/htpasswd");
-    expect(htpasswd?.content).toMatch(/^ci:\$2y\$10\$[./A-Za-z0-9]{53}\n$/);
+    expect(htpasswd?.content).toMatch(/^ci:\$2y\$04\$[./A-Za-z0-9]{53}\n$/);
     expect(htpasswd?.permissions).toBe("0600");
     expect(run.files["docker/htpasswd"]).toBe(SECRET);
     expect(parse(run.files["docker/config.yml"]).auth.htpasswd.path).toBe(

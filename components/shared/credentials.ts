@@ -5,7 +5,11 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { renderHtpasswd } from "./htpasswd";
+import {
+  CHOSEN_PASSWORD_BCRYPT_COST,
+  GENERATED_PASSWORD_BCRYPT_COST,
+  renderHtpasswd,
+} from "./htpasswd";
 import type { AuthSettings } from "./selfHostedSettings";
 
 export interface RegistryCredentials {
@@ -47,9 +51,13 @@ export function createCredentials(
     { length: 22, special: false },
     opts,
   ).result;
+  // A generated password is too long to guess whatever the cost; a chosen one keeps the
+  // cost that slows guessing (docs/PERFORMANCE.md: the registry pays it on every request).
+  const cost =
+    auth.password === undefined ? GENERATED_PASSWORD_BCRYPT_COST : CHOSEN_PASSWORD_BCRYPT_COST;
   const htpasswd = pulumi
     .secret(pulumi.all([password, salt]))
-    .apply(([pw, s]) => renderHtpasswd([{ username: auth.username, password: pw, salt: s }]));
+    .apply(([pw, s]) => renderHtpasswd([{ username: auth.username, password: pw, salt: s, cost }]));
   return {
     username: auth.username,
     password: pulumi.secret(password),

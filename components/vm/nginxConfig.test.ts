@@ -28,7 +28,6 @@ describe("renderNginxConfig (the deployed options)", () => {
       "proxy_set_header X-Real-IP $remote_addr;",
       "proxy_read_timeout 900;",
       "proxy_request_buffering off;",
-      "proxy_buffering off;",
       "proxy_http_version 1.1;",
       'proxy_set_header Connection "";',
       "keepalive 16;",
@@ -41,9 +40,11 @@ describe("renderNginxConfig (the deployed options)", () => {
   test("keeps the bulk-transfer tuning measured by `npm run bench` (docs/PERFORMANCE.md)", () => {
     for (const line of [
       "client_body_buffer_size 256k;",
+      "proxy_buffering on;",
+      "proxy_max_temp_file_size 0;",
       "proxy_buffer_size 256k;",
-      "proxy_buffers 4 256k;",
-      "proxy_busy_buffers_size 256k;",
+      "proxy_buffers 8 256k;",
+      "proxy_busy_buffers_size 512k;",
       "keepalive 16;",
       "ssl_session_cache shared:TLS:10m;",
       "worker_processes auto;",
@@ -149,7 +150,7 @@ describeWithTools("nginx -t accepts the generated config", ["nginx", "openssl"],
 
   test("and rejects a broken one (the check can fail)", () => {
     const broken = renderNginxConfig(mapped(deployed)).replace(
-      "proxy_buffering off;",
+      "proxy_buffering on;",
       "proxy_buffering sideways;",
     );
     expect(() => nginxTest(broken)).toThrow();

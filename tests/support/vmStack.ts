@@ -43,23 +43,27 @@ export function parseEnvFile(text: string): Record<string, string> {
   );
 }
 
+/** Stack config for the VM backend on an existing host at 127.0.0.1, plus `settings`. */
+export function localVmConfig(settings: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    "registry:backend": "vm",
+    "registry:vm": {
+      host: {
+        mode: "existing",
+        address: "127.0.0.1",
+        privateKey:
+          "-----BEGIN OPENSSH PRIVATE KEY-----\nunused\n-----END OPENSSH PRIVATE KEY-----",
+      },
+      ...settings,
+    },
+  };
+}
+
 export async function startVmStack(work: string, password: string): Promise<VmStack> {
   const httpsPort = await freePort();
   const program = await runProgram({
     stack: "vm-data-path",
-    config: {
-      "registry:backend": "vm",
-      "registry:vm": {
-        host: {
-          mode: "existing",
-          address: "127.0.0.1",
-          privateKey:
-            "-----BEGIN OPENSSH PRIVATE KEY-----\nunused\n-----END OPENSSH PRIVATE KEY-----",
-        },
-        httpsPort,
-        auth: { password },
-      },
-    },
+    config: localVmConfig({ httpsPort, auth: { password } }),
     showSecrets: true,
   });
   const ca = program.outputs.REGISTRY_CA_CERT.value as string;
