@@ -11,6 +11,7 @@ import {
   renderPrepareCommand,
   renderWaitScript,
 } from "./scripts";
+import { describeWithTools } from "../../tests/support/tools";
 
 /** Runs a script with sh, with `docker` and `sudo` replaced by recorders on PATH. */
 function runWithFakeDocker(script: string, cwd: string) {
@@ -160,7 +161,7 @@ describe("the wait script (against a local HTTP server)", () => {
   });
 });
 
-describe("growing the data disk", () => {
+describeWithTools("growing the data disk", ["resize2fs"], () => {
   // The real resize2fs on a real ext4 image that a bigger disk now holds (on the VM the
   // filesystem is mounted and grows online; a fresh, unmounted image grows the same way).
   test("the filesystem grows to the disk's new size, and a second run changes nothing", () => {

@@ -20,6 +20,7 @@ export const TOOLS = {
   curl: { path: "/usr/bin/curl", pkg: "curl" },
   shellcheck: { path: "/usr/bin/shellcheck", pkg: "shellcheck" },
   busybox: { path: "/usr/bin/busybox", pkg: "busybox" },
+  resize2fs: { path: "/usr/sbin/resize2fs", pkg: "e2fsprogs" },
 } as const;
 
 export type Tool = keyof typeof TOOLS;
