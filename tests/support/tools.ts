@@ -1,7 +1,8 @@
 /**
  * The real programs the real-server tests need, and what to do when one is missing:
- * under CI=true the test fails (CI must never skip for a missing tool); elsewhere it
- * is skipped, and its name says the one command that installs what it needs.
+ * under CI (any non-empty CI other than "false"/"0") the test fails: CI must never skip
+ * for a missing tool; elsewhere it is skipped, and its name says the one command that
+ * installs what it needs.
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -39,14 +40,23 @@ export function installCommand(names: Tool[]): string {
 }
 
 /**
- * describe() for tests that run real programs. Missing tools: a failing test under
- * CI=true, a skipped block (named with the install command) elsewhere.
+ * True when a missing tool must fail the run rather than skip it. CI systems set CI to
+ * "true", "1", "yes" or their own name; only unset, empty, "false" and "0" mean "not CI".
+ */
+export function skipsForbidden(ci: string | undefined): boolean {
+  const value = (ci ?? "").trim().toLowerCase();
+  return value !== "" && value !== "false" && value !== "0";
+}
+
+/**
+ * describe() for tests that run real programs. Missing tools: a failing test under CI
+ * (skipsForbidden), a skipped block (named with the install command) elsewhere.
  */
 export function describeWithTools(title: string, names: Tool[], body: () => void): void {
   const missing = missingTools(names);
   if (missing.length === 0) {
     describe(title, body);
-  } else if (process.env.CI === "true") {
+  } else if (skipsForbidden(process.env.CI)) {
     describe(title, () => {
       test(`needs ${missing.join(", ")}`, () => {
         throw new Error(`missing ${missing.join(", ")}: run ${installCommand(missing)}`);
