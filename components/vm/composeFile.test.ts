@@ -38,9 +38,23 @@ describe("renderComposeFile", () => {
     const doc = parse(renderComposeFile(base));
     expect(doc.services.registry.image).toBe("registry:2.8.3");
     expect(doc.services.nginx.image).toBe("nginx:1.28.0-alpine");
+    const probe = (url: string) => ["CMD", "wget", "-q", "-O", "/dev/null", url];
+    expect(doc.services.registry.healthcheck).toEqual({
+      test: probe("http://127.0.0.1:5000/"),
+      interval: "15s",
+      timeout: "5s",
+      retries: 3,
+      start_period: "10s",
+    });
+    expect(doc.services.nginx.healthcheck).toEqual({
+      test: probe("http://127.0.0.1:8080/healthz"),
+      interval: "15s",
+      timeout: "5s",
+      retries: 3,
+      start_period: "5s",
+    });
     for (const s of Object.values(doc.services) as Service[]) {
       expect(s.restart).toBe("unless-stopped");
-      expect(s.healthcheck).toBeDefined();
       expect(s.logging).toEqual({
         driver: "json-file",
         options: { "max-size": "10m", "max-file": "5" },
