@@ -96,9 +96,13 @@ describe.each([
     expect(writers.map(inputs)).toEqual([
       expect.objectContaining({ member: `serviceAccount:${EMAIL}`, project: "acme-ci-prod" }),
     ]);
-    expect(String(inputs(writers[0]).repository)).toMatch(
-      /^projects\/acme-ci-prod\/locations\/[a-z0-9-]+\/repositories\//,
-    );
+    // A wiring check: the grant names whatever the Repository resource returned as `name`
+    // (the mock answers the short id, as @pulumi/gcp 9 documents), in its location.
+    const repository = one(run(), T.repository);
+    expect(inputs(writers[0])).toMatchObject({
+      repository: repository.state.name,
+      location: inputs(repository).location,
+    });
   });
 
   it("makes a Docker repository with cleanup durations in seconds and dry run off unless asked", () => {
@@ -183,7 +187,7 @@ describe("GcpRegistry, key mode", () => {
       {
         project: "acme-ci-prod",
         location: "europe-west1",
-        repository: "projects/acme-ci-prod/locations/europe-west1/repositories/ci-images",
+        repository: "ci-images", // Repository.name: the short id
         role: "roles/artifactregistry.reader",
         member: NODES,
       },
@@ -193,8 +197,10 @@ describe("GcpRegistry, key mode", () => {
   it("makes two keys for the CI account, one per window parity", () => {
     const keys = ofType(key, T.key);
     expect(keys.map((k) => k.name).sort()).toEqual(["registry-ci-key-a", "registry-ci-key-b"]);
-    for (const k of keys)
-      expect(inputs(k).serviceAccountId).toBe(`projects/acme-ci-prod/serviceAccounts/${EMAIL}`);
+    // A wiring check: each key names the account by the `name` the Account resource returned
+    // (mocked in the provider's documented form, projects/<project>/serviceAccounts/<email>).
+    const account = one(key, T.account).state.name;
+    for (const k of keys) expect(inputs(k).serviceAccountId).toBe(account);
   });
 
   it("outputs the address from config and the key as a secret _json_key_base64 password", () => {
@@ -293,12 +299,15 @@ describe("GcpRegistry, workloadIdentity mode", () => {
   });
 
   it("lets only that repository's principalSet (by id) act as the CI account", () => {
-    const number = /^projects\/(1[0-9]{11})\//.exec(
-      String(keyless.outputs.GCP_WORKLOAD_IDENTITY_PROVIDER.value),
-    )?.[1];
+    // Wiring: the project number is whatever the pool resource returned (the mock invents a
+    // 12-digit one; only a real project knows it), and the account is the Account's `name`.
+    const number = /^projects\/([0-9]+)\//.exec(String(one(keyless, T.pool).state.name))?.[1];
     expect(number).toBeDefined();
+    expect(keyless.outputs.GCP_WORKLOAD_IDENTITY_PROVIDER.value).toMatch(
+      new RegExp(`^projects/${number}/`),
+    );
     expect(inputs(one(keyless, T.accountIam))).toEqual({
-      serviceAccountId: `projects/acme-ci-prod/serviceAccounts/${EMAIL}`,
+      serviceAccountId: one(keyless, T.account).state.name,
       role: "roles/iam.workloadIdentityUser",
       member: `principalSet://iam.googleapis.com/projects/${number}/locations/global/workloadIdentityPools/github-ci/attribute.repository_id/260064828`,
     });

@@ -30,17 +30,11 @@ function serviceAccountKeyFile(accountName: string, keyId: string): string {
 }
 
 export const gcpMocks: MockTable = {
-  "gcp:artifactregistry/repository:Repository": ({ inputs }) => {
-    const { project, location, repositoryId } = inputs as Record<string, string>;
-    const registryUri = repositoryId.endsWith("gcr.io")
-      ? `${repositoryId}/${project}`
-      : `${location}-docker.pkg.dev/${project}/${repositoryId}`;
-    return {
-      name: `projects/${project}/locations/${location}/repositories/${repositoryId}`,
-      registryUri,
-      createTime: "2025-01-01T00:00:00Z",
-    };
-  },
+  // @pulumi/gcp 9 documents Repository.name as the short id ("repo1"), not the full path.
+  // Only `name` is read (the IAM members' `repository`); no other computed output is mocked.
+  "gcp:artifactregistry/repository:Repository": ({ inputs }) => ({
+    name: String(inputs.repositoryId),
+  }),
 
   "gcp:serviceaccount/account:Account": ({ inputs }, mode) => {
     const email = `${inputs.accountId}@${inputs.project}.iam.gserviceaccount.com`;
