@@ -1,32 +1,21 @@
 /**
  * The VM backend end to end on 127.0.0.1: the program runs for an existing host at
- * 127.0.0.1 (under mocks that make a real CA and server certificate), and its
- * generated files are served for real — config.yml, htpasswd and the env file by
- * Debian's docker-registry, the nginx.conf (rendered with the deployed options, only
- * ports and paths mapped) by Debian's nginx with the generated certificate. skopeo
+ * 127.0.0.1 (under mocks that make a real CA and server certificate), and its generated
+ * files are served as deployed (support/vmStack.ts lists the only mappings: paths, ports
+ * and the upstream host) — config.yml, htpasswd and the env file by Debian's
+ * docker-registry, nginx.conf with the generated certificate by Debian's nginx. skopeo
  * pushes and pulls through it, trusting only REGISTRY_CA_CERT.
  */
 import { execFile, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { runProgram, reveal, type ProgramRun } from "../tools/runProgram";
-import { renderNginxConfig } from "../components/vm/nginxConfig";
-import { vmNginxOptions } from "../components/vm/registry";
-import {
-  buildImage,
-  certDirWith,
-  copyImage,
-  ociManifest,
-  pushAndPull,
-  type BuiltImage,
-} from "./support/images";
+import { reveal, type ProgramRun } from "../tools/runProgram";
+import { buildImage, copyImage, ociManifest, pushAndPull, type BuiltImage } from "./support/images";
 import { httpGet } from "./support/http";
-import { nginxPaths, startNginx, type RunningNginx } from "./support/nginx";
-import { freePort } from "./support/processes";
-import { startRegistry, type RunningRegistry } from "./support/registry";
+import type { RunningRegistry } from "./support/registry";
 import { describeWithTools, tool } from "./support/tools";
-import { parseEnvFile } from "./support/vmStack";
+import { startVmStack, type VmStack } from "./support/vmStack";
 
 const PASSWORD = "vm-e2e-test-password-0123";
 const LAYER_BYTES = 64 * 1024 * 1024;
@@ -36,9 +25,9 @@ describeWithTools(
   ["nginx", "docker-registry", "skopeo", "umoci", "openssl", "curl"],
   () => {
     let work: string;
+    let stack: VmStack;
     let program: ProgramRun;
     let registry: RunningRegistry;
-    let nginx: RunningNginx;
     let httpsPort: number;
     let redirectPort: number;
     let ca: string;
@@ -50,74 +39,36 @@ describeWithTools(
 
     beforeAll(async () => {
       work = fs.mkdtempSync(path.join(os.tmpdir(), "vm-e2e-"));
-      httpsPort = await freePort();
-      redirectPort = await freePort();
-      const settings = {
-        host: {
-          mode: "existing",
-          address: "127.0.0.1",
-          privateKey:
-            "-----BEGIN OPENSSH PRIVATE KEY-----\nunused\n-----END OPENSSH PRIVATE KEY-----",
-        },
-        // The published ports are the test's: REGISTRY and the redirect come out as clients see them.
-        httpsPort,
-        httpRedirectPort: redirectPort,
-        auth: { password: PASSWORD },
-      };
-      program = await runProgram({
-        stack: "vm-e2e",
-        config: { "registry:backend": "vm", "registry:vm": settings },
-        secretKeys: ["registry:vm"],
-        showSecrets: true,
-      });
-      ca = program.outputs.REGISTRY_CA_CERT.value as string;
-      address = program.outputs.REGISTRY.value as string;
-      certDir = certDirWith(path.join(work, "certs.d", address), ca);
-
-      const files = program.files;
-      registry = await startRegistry({
-        configYml: files["vm/config.yml"],
-        htpasswd: files["vm/htpasswd"],
-        env: parseEnvFile(files["vm/registry.env"]),
-        dir: path.join(work, "registry"),
-      });
-
-      const deployedOptions = vmNginxOptions({ httpsPort, httpRedirectPort: redirectPort });
-      // The deployed file is exactly these options rendered: what nginx serves below differs only in the mapping.
-      expect(renderNginxConfig(deployedOptions)).toBe(files["vm/nginx.conf"]);
-      const paths = nginxPaths(path.join(work, "nginx"));
-      const healthPort = await freePort();
-      nginx = await startNginx({
-        paths,
-        port: httpsPort,
-        certificatePem: files["vm/certs/server.crt"],
-        keyPem: files["vm/certs/server.key"],
-        config: renderNginxConfig({
-          ...deployedOptions,
-          upstream: registry.address,
-          listenAddress: "127.0.0.1",
-          listenPort: httpsPort,
-          httpRedirectPort: redirectPort,
-          healthListen: `127.0.0.1:${healthPort}`,
-          user: undefined,
-          certificatePath: paths.certificatePath,
-          keyPath: paths.keyPath,
-          pidPath: paths.pidPath,
-          errorLogPath: paths.errorLogPath,
-          accessLogPath: paths.accessLogPath,
-          tempDir: paths.tempDir,
-        }),
-      });
+      stack = await startVmStack(work, PASSWORD, { httpRedirect: true });
+      ({ program, registry, ca, address, certDir } = stack);
+      httpsPort = Number(address.split(":")[1]);
+      redirectPort = stack.redirectPort!;
       image = buildImage(work, { tag: "v1", layerSizes: [LAYER_BYTES, 4096] });
     });
 
     afterAll(async () => {
-      await nginx?.stop();
-      await registry?.stop();
+      await stack?.stop();
       if (work) fs.rmSync(work, { recursive: true, force: true });
     });
 
     const url = (p: string) => `https://${address}${p}`;
+
+    test("nginx and the registry serve the deployed files: undoing the listed mappings gives them back byte for byte", () => {
+      const servedFiles = {
+        "vm/nginx.conf": fs.readFileSync(stack.nginx.paths.configPath, "utf8"),
+        "vm/config.yml": fs.readFileSync(registry.configPath, "utf8"),
+      };
+      for (const [file, served] of Object.entries(servedFiles)) {
+        let undone = served;
+        for (const { from, to } of stack.mappings[file as keyof typeof servedFiles])
+          undone = undone.replace(to, () => from);
+        expect([file, undone]).toEqual([file, program.files[file]]);
+        expect(served).not.toEqual(program.files[file]);
+      }
+      // user, pid, 2 logs, upstream, 3 listens, 2 certificate paths; addr, data, htpasswd.
+      expect(stack.mappings["vm/nginx.conf"]).toHaveLength(10);
+      expect(stack.mappings["vm/config.yml"]).toHaveLength(3);
+    });
 
     test("REGISTRY is 127.0.0.1 with the HTTPS port; the CA that goes out verifies the served certificate", async () => {
       expect(address).toBe(`127.0.0.1:${httpsPort}`);

@@ -1,6 +1,6 @@
 /**
- * Debian's nginx on 127.0.0.1, serving a generated nginx.conf. The caller renders the
- * config itself (with the renderer's own options, mapping only ports and paths);
+ * Debian's nginx on 127.0.0.1, serving a generated nginx.conf. The caller maps the
+ * deployed file's paths and ports to this host's (support/vmStack.ts hostMappings);
  * this gives it the paths to map to and runs nginx in the foreground.
  */
 import * as fs from "node:fs";

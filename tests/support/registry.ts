@@ -22,6 +22,11 @@ export interface StartRegistryOptions {
   tls?: { certPem: string; keyPem: string };
   /** Extra environment, e.g. REGISTRY_HTTP_SECRET, as the deployment would set it. */
   env?: Record<string, string>;
+  /**
+   * configYml already carries this host's port (`port`, required) and paths, mapped by the
+   * caller (its htpasswd written where the file says, its data in <dir>/data): served as is.
+   */
+  premapped?: boolean;
 }
 
 export interface RunningRegistry {
@@ -63,9 +68,11 @@ export async function startRegistry(opts: StartRegistryOptions): Promise<Running
   const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), "registry-"));
   const dataDir = path.join(dir, "data");
   fs.mkdirSync(dataDir, { recursive: true });
+  if (opts.premapped && opts.port === undefined)
+    throw new Error("a premapped config.yml needs the port it listens on");
   const port = opts.port ?? (await freePort());
   let htpasswdPath: string | undefined;
-  if (opts.htpasswd !== undefined) {
+  if (opts.htpasswd !== undefined && !opts.premapped) {
     htpasswdPath = path.join(dir, "htpasswd");
     fs.writeFileSync(htpasswdPath, opts.htpasswd, { mode: 0o600 });
   }
@@ -78,12 +85,14 @@ export async function startRegistry(opts: StartRegistryOptions): Promise<Running
   const configPath = path.join(dir, "config.yml");
   fs.writeFileSync(
     configPath,
-    mapRegistryConfig(opts.configYml, {
-      addr: `127.0.0.1:${port}`,
-      rootDirectory: dataDir,
-      htpasswdPath,
-      tls,
-    }),
+    opts.premapped
+      ? opts.configYml
+      : mapRegistryConfig(opts.configYml, {
+          addr: `127.0.0.1:${port}`,
+          rootDirectory: dataDir,
+          htpasswdPath,
+          tls,
+        }),
   );
   const proc = new ServerProcess(
     "docker-registry",

@@ -1,18 +1,17 @@
 /**
- * The VM backend's data path on 127.0.0.1, as tests/vm-e2e.test.ts serves it: the
- * program runs for an existing host at 127.0.0.1 (test mocks make a real CA and server
- * certificate), Debian's docker-registry serves the generated config.yml, htpasswd and
- * env file, and Debian's nginx serves the generated nginx.conf (the VM's own options,
- * rendered by the backend's renderer; only ports and paths mapped) with the generated
- * certificate. Clients trust REGISTRY_CA_CERT only.
+ * The VM backend's data path on 127.0.0.1, as the VM tests serve it: the program runs for
+ * an existing host at 127.0.0.1 (test mocks make a real CA and server certificate), and
+ * the files it generated — vm/config.yml, vm/htpasswd, vm/registry.env, vm/nginx.conf,
+ * vm/certs/* — are served as deployed by Debian's docker-registry and nginx. The only
+ * differences are the ones a test host forces, listed in hostMappings() below: paths (the
+ * compose file's mounts), ports (the compose file's published ports) and the upstream host
+ * (compose's service name). Clients trust REGISTRY_CA_CERT only.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { renderNginxConfig } from "../../components/vm/nginxConfig";
-import { vmNginxOptions } from "../../components/vm/registry";
 import { runProgram, type ProgramRun } from "../../tools/runProgram";
 import { certDirWith } from "./images";
-import { nginxPaths, startNginx, type RunningNginx } from "./nginx";
+import { nginxPaths, startNginx, type NginxPaths, type RunningNginx } from "./nginx";
 import { freePort } from "./processes";
 import { startRegistry, type RunningRegistry } from "./registry";
 
@@ -22,11 +21,15 @@ export interface VmStack {
   nginx: RunningNginx;
   /** REGISTRY as the program outputs it: 127.0.0.1:<https port>. */
   address: string;
+  /** The published plain-HTTP port that redirects to HTTPS (when asked for). */
+  redirectPort?: number;
   ca: string;
   /** A directory with ca.crt (skopeo --*-cert-dir). */
   certDir: string;
   username: string;
   password: string;
+  /** Each served file's differences from the deployed one (hostMappings). */
+  mappings: Record<MappedFile, HostMapping[]>;
   stop(): Promise<void>;
 }
 
@@ -59,11 +62,106 @@ export function localVmConfig(settings: Record<string, unknown> = {}): Record<st
   };
 }
 
-export async function startVmStack(work: string, password: string): Promise<VmStack> {
+/** One text substitution from the deployed file to the file this host serves. */
+export interface HostMapping {
+  from: string;
+  to: string;
+}
+
+type MappedFile = "vm/nginx.conf" | "vm/config.yml";
+
+/** Where this host keeps what the VM keeps elsewhere, and the ports it uses. */
+interface HostLayout {
+  nginx: NginxPaths;
+  registryDir: string;
+  registryPort: number;
+  httpsPort: number;
+  healthPort: number;
+  redirectPort?: number;
+}
+
+/**
+ * Every difference between a deployed file and what this host serves, in one place. Each
+ * `from` must occur exactly once in its file (applyMappings checks), so a change to the
+ * generated files cannot slip past unmapped or half-mapped.
+ */
+export function hostMappings(l: HostLayout): Record<MappedFile, HostMapping[]> {
+  return {
+    "vm/nginx.conf": [
+      // Account, not path or port: the nginx image's worker user does not exist on Debian;
+      // nobody/nogroup is nginx's own default, the one every other test nginx here runs as
+      // (nginx chowns the shared /var/lib/nginx temp dirs to its worker user at start).
+      { from: "user nginx;", to: "user nobody nogroup;" },
+      // Paths nginx writes to inside its container.
+      { from: "pid /var/run/nginx.pid;", to: `pid ${l.nginx.pidPath};` },
+      {
+        from: "error_log /var/log/nginx/error.log warn;",
+        to: `error_log ${l.nginx.errorLogPath} warn;`,
+      },
+      {
+        from: "access_log /var/log/nginx/access.log;",
+        to: `access_log ${l.nginx.accessLogPath};`,
+      },
+      // Upstream host: compose's service name `registry` → the test registry's address.
+      { from: "server registry:5000;", to: `server 127.0.0.1:${l.registryPort};` },
+      // Ports: compose publishes httpsPort:443 (and redirectPort:80); here nginx listens on
+      // the published ports itself, on 127.0.0.1 only.
+      { from: "listen 443 ssl;", to: `listen 127.0.0.1:${l.httpsPort} ssl;` },
+      ...(l.redirectPort === undefined
+        ? []
+        : [{ from: "listen 80;", to: `listen 127.0.0.1:${l.redirectPort};` }]),
+      // The in-container health listener: a free port, as tests run side by side.
+      { from: "listen 127.0.0.1:8080;", to: `listen 127.0.0.1:${l.healthPort};` },
+      // Paths: compose mounts ./certs/server.{crt,key} at /etc/nginx/certs/.
+      {
+        from: "ssl_certificate /etc/nginx/certs/server.crt;",
+        to: `ssl_certificate ${l.nginx.certificatePath};`,
+      },
+      {
+        from: "ssl_certificate_key /etc/nginx/certs/server.key;",
+        to: `ssl_certificate_key ${l.nginx.keyPath};`,
+      },
+    ],
+    "vm/config.yml": [
+      // Port: the registry is only exposed to nginx; here on 127.0.0.1 and a free port.
+      { from: "addr: :5000", to: `addr: 127.0.0.1:${l.registryPort}` },
+      // Paths: the data volume and compose's mount of ./htpasswd at /auth/htpasswd.
+      {
+        from: "rootdirectory: /var/lib/registry",
+        to: `rootdirectory: ${path.join(l.registryDir, "data")}`,
+      },
+      { from: "path: /auth/htpasswd", to: `path: ${path.join(l.registryDir, "htpasswd")}` },
+    ],
+  };
+}
+
+/** The file with each mapping applied; throws unless each `from` occurs exactly once. */
+export function applyMappings(file: string, text: string, mappings: HostMapping[]): string {
+  let out = text;
+  for (const { from, to } of mappings) {
+    const count = out.split(from).length - 1;
+    if (count !== 1) throw new Error(`${file}: "${from}" occurs ${count} times, expected once`);
+    out = out.replace(from, () => to);
+  }
+  return out;
+}
+
+export async function startVmStack(
+  work: string,
+  password: string,
+  opts: { httpRedirect?: boolean } = {},
+): Promise<VmStack> {
   const httpsPort = await freePort();
+  const redirectPort = opts.httpRedirect ? await freePort() : undefined;
   const program = await runProgram({
     stack: "vm-data-path",
-    config: localVmConfig({ httpsPort, auth: { password } }),
+    config: localVmConfig({
+      // The published ports are the test's: REGISTRY and the redirect come out as clients see them.
+      httpsPort,
+      ...(redirectPort === undefined ? {} : { httpRedirectPort: redirectPort }),
+      auth: { password },
+    }),
+    secretKeys: ["registry:vm"],
     showSecrets: true,
   });
   const ca = program.outputs.REGISTRY_CA_CERT.value as string;
@@ -71,38 +169,36 @@ export async function startVmStack(work: string, password: string): Promise<VmSt
   if (address !== `127.0.0.1:${httpsPort}`) throw new Error(`unexpected REGISTRY ${address}`);
   const certDir = certDirWith(path.join(work, "certs.d", address), ca);
   const files = program.files;
+
+  const registryDir = path.join(work, "registry");
+  const layout: HostLayout = {
+    nginx: nginxPaths(path.join(work, "nginx")),
+    registryDir,
+    registryPort: await freePort(),
+    httpsPort,
+    healthPort: await freePort(),
+    redirectPort,
+  };
+  const mappings = hostMappings(layout);
+  const served = (file: MappedFile) => applyMappings(file, files[file], mappings[file]);
+
+  fs.mkdirSync(registryDir, { recursive: true });
+  fs.writeFileSync(path.join(registryDir, "htpasswd"), files["vm/htpasswd"], { mode: 0o600 });
   const registry = await startRegistry({
-    configYml: files["vm/config.yml"],
-    htpasswd: files["vm/htpasswd"],
+    configYml: served("vm/config.yml"),
+    premapped: true,
+    port: layout.registryPort,
     env: parseEnvFile(files["vm/registry.env"]),
-    dir: path.join(work, "registry"),
+    dir: registryDir,
   });
-  const deployed = vmNginxOptions({ httpsPort });
-  if (renderNginxConfig(deployed) !== files["vm/nginx.conf"])
-    throw new Error("vm/nginx.conf is not the VM's options rendered");
-  const paths = nginxPaths(path.join(work, "nginx"));
-  fs.mkdirSync(paths.dir, { recursive: true });
   let nginx: RunningNginx;
   try {
     nginx = await startNginx({
-      paths,
+      paths: layout.nginx,
       port: httpsPort,
       certificatePem: files["vm/certs/server.crt"],
       keyPem: files["vm/certs/server.key"],
-      config: renderNginxConfig({
-        ...deployed,
-        upstream: registry.address,
-        listenAddress: "127.0.0.1",
-        listenPort: httpsPort,
-        healthListen: `127.0.0.1:${await freePort()}`,
-        user: undefined,
-        certificatePath: paths.certificatePath,
-        keyPath: paths.keyPath,
-        pidPath: paths.pidPath,
-        errorLogPath: paths.errorLogPath,
-        accessLogPath: paths.accessLogPath,
-        tempDir: paths.tempDir,
-      }),
+      config: served("vm/nginx.conf"),
     });
   } catch (err) {
     await registry.stop();
@@ -113,10 +209,12 @@ export async function startVmStack(work: string, password: string): Promise<VmSt
     registry,
     nginx,
     address,
+    redirectPort,
     ca,
     certDir,
     username: "ci",
     password,
+    mappings,
     stop: async () => {
       await nginx.stop();
       await registry.stop();
