@@ -1,5 +1,5 @@
 /**
- * The image tag scheme (seeds/000): `<branch>-<short sha>` on every build, plus
+ * The image tag scheme (README "Pushing images"): `<branch>-<short sha>` on every build, plus
  * `latest` on the main branch and `stage` on the stage branch. A moving tag is never
  * pushed alone, so every image stays addressable by the commit that built it.
  *

@@ -5,7 +5,8 @@
  * committed plus what the workflow sets at run time (the vm's throwaway SSH key and host
  * key, then the rotated password), so a config typo fails here and not on a runner; the
  * kind cluster maps the NodePort the dev config fixes; and the workflow runs the steps
- * in the order the issue asks for.
+ * in the order README's "End to end with the real engine" gives (up, push/pull, a password
+ * change, up again, no changes, destroy).
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";

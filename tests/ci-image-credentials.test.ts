@@ -8,7 +8,7 @@
  * What is simulated, and from what: the steps' effects are written by this test, from
  * each action's documented behaviour (ci/actionFacts.json sources):
  *  - actions/checkout persists the token in the repository's git config unless
- *    `persist-credentials: false` (its README). v4, which the issue saw, wrote an
+ *    `persist-credentials: false` (its README). v4 wrote an
  *    `http.<server>.extraheader` with the token into .git/config; that is what a
  *    persisting checkout leaves here (v6+ moves the token to $RUNNER_TEMP and leaves an
  *    include in .git/config: an include is not written here);

@@ -1,7 +1,7 @@
 /**
  * The GitHub Actions files: each one valid by @action-validator/cli (whose rejection
  * of a broken copy is checked too), every stack they name a real Pulumi.<stack>.yaml,
- * and the properties the issue asks for (prod behind an environment and deployable by
+ * and the properties docs/CI.md promises (prod behind an environment and deployable by
  * hand only from main or a release tag, one deploy per stack at a time, checkouts that
  * keep no token, previews skipping Dependabot, the project's tests on every PR, the
  * comment marker the script writes). Pins, inputs and permissions: ci-actions.test.ts.

@@ -228,7 +228,7 @@ export const kubernetesSettings = z
       });
     const filesystem = s.storage.driver === "filesystem";
     // Each replica would keep its own files, and an upload that starts on one pod and
-    // continues on another fails with "blob upload unknown" (REFERENCE section 4).
+    // continues on another fails with "blob upload unknown": scale-out needs object storage.
     if (s.replicas > 1 && filesystem)
       ctx.addIssue({
         code: "custom",

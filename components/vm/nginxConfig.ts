@@ -1,9 +1,8 @@
 /**
  * nginx terminating TLS in front of a registry: a whole nginx.conf, built on
- * distribution's nginx recipe (REFERENCE.md section 5). nginx checks no password:
+ * distribution's nginx recipe (as-is in bench/fixtures/recipe-nginx.conf). nginx checks no password:
  * the registry does its own htpasswd auth, so the bcrypt support of nginx's libc
- * does not matter. Plain values in, text out: the VM and Docker backends use it,
- * and tests map every path and port through these options.
+ * does not matter. Plain values in, text out: the VM and Docker backends use it.
  */
 
 export interface NginxConfigOptions {

@@ -1,4 +1,4 @@
-/** What @pulumi/random and @pulumi/tls compute, for every backend. */
+/** What @pulumi/random computes, for every backend (the @pulumi/tls mocks are in vm.ts). */
 import { afterDeploy } from "../../components/shared/contract";
 import { ALNUM, seeded, type MockTable } from "./types";
 
