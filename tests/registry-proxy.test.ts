@@ -86,7 +86,6 @@ describeWithTools(
           auth: { password: CI_PASSWORD },
           proxy: {
             remoteUrl: `https://${upstream.address}`,
-            ttl: "168h",
           },
         }),
         secretKeys: ["registry:vm"],
@@ -110,7 +109,6 @@ describeWithTools(
     test("the generated config names the upstream", () => {
       expect(parse(program.files["vm/config.yml"]).proxy).toEqual({
         remoteurl: `https://${upstream.address}`,
-        ttl: "168h",
       });
     });
 
