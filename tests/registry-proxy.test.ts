@@ -8,9 +8,9 @@
  * pulled through A with A's CI credentials, digest for digest; A then holds the layers
  * itself and refuses pushes (a cache is read-only).
  *
- * Not covered: `proxy.username`/`password`. distribution 2.8.2 sends them only to a token
- * (Bearer) upstream such as Docker Hub; against a basic-auth upstream like B it sent no
- * credentials at all (B logged 401s), and no token server runs here.
+ * Not covered: `proxy.username`/`password`. In a trial here distribution 2.8.2 sent no
+ * credentials at all to a basic-auth upstream like B (B logged 401s); Docker Hub's kind of
+ * upstream (token auth) does not run here.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
