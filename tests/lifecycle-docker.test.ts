@@ -181,6 +181,20 @@ const cases: DayTwoCase[] = [
     expect: { plan: {} },
   },
   {
+    title: "switch storage to S3 (the volume is let go, not deleted)",
+    change: {
+      stack: "local",
+      before: local(BASE),
+      after: local({
+        ...BASE,
+        storage: { driver: "s3", s3: { bucket: "ci-images", region: "eu-west-1" } },
+      }),
+    },
+    expect: {
+      plan: { delete: ["Volume/registry-data"], replace: ["Container/registry-registry"] },
+    },
+  },
+  {
     title: "rename the volume (a new, empty volume; the old one is kept)",
     change: {
       stack: "local",

@@ -117,6 +117,25 @@ const cases: DayTwoCase[] = [
     },
   },
   {
+    title: "switch storage from the claim to S3",
+    change: dev(
+      { ...DEV, garbageCollection: { enabled: false } },
+      {
+        ...DEV,
+        garbageCollection: { enabled: false },
+        storage: { driver: "s3", s3: { bucket: "ci-images", region: "eu-west-1" } },
+      },
+    ),
+    expect: {
+      plan: {
+        delete: ["PersistentVolumeClaim/registry-data"],
+        replace: ["ConfigMap/registry-config"],
+        update: ["Deployment/registry"],
+      },
+      losesImages: { readme: "Switching `storage.driver` away from `filesystem`" },
+    },
+  },
+  {
     title: "with object storage, scale to 2 replicas",
     change: dev(S3, { ...S3, replicas: 2 }),
     expect: { plan: { update: ["Deployment/registry"] } },

@@ -54,7 +54,9 @@ export function dayTwoViolations(applied: AppliedChange, expected: Expectation):
   const now = new Map(after.resources.map((r) => [`${r.type}::${r.name}`, r]));
   const then = new Map(before.resources.map((r) => [`${r.type}::${r.name}`, r]));
   for (const s of plan.steps) {
-    if (IMAGE_HOLDERS.has(s.type) && (s.op === "replace" || s.op === "delete")) {
+    // A deleted holder kept by retainOnDelete keeps its images (the engine only forgets it).
+    const kept = s.op === "delete" && then.get(s.key)?.retainOnDelete;
+    if (IMAGE_HOLDERS.has(s.type) && (s.op === "replace" || s.op === "delete") && !kept) {
       const phrase = expected.losesImages?.readme;
       if (!phrase) out.push(`${s.name} (holds images) is ${s.op}d`);
       else if (!fs.readFileSync(README, "utf8").includes(phrase))
