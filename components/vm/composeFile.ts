@@ -16,6 +16,8 @@ export const BUNDLE = {
   certificate: "certs/server.crt",
   key: "certs/server.key",
   gcsKey: "gcs-key.json",
+  acmeCaBundle: "acme-ca.crt",
+  acmeEnv: "acme.env",
 } as const;
 
 /** Where things live inside the containers. */
@@ -31,6 +33,14 @@ export const IN_CONTAINER = {
   httpsPort: 443,
   httpPort: 80,
   nginxHealth: "127.0.0.1:8080",
+  /** tls.mode acme: the ACME volume as the client sees it, and as nginx does (read-only). */
+  acmeClientData: "/data",
+  acmeNginxData: "/etc/nginx/acme",
+  /** The client's copy of the bundle's certificate: nginx's until the CA's is issued. */
+  acmeBootstrapCertificate: "/bootstrap/server.crt",
+  acmeBootstrapKey: "/bootstrap/server.key",
+  acmeCaBundle: "/etc/lego/ca.crt",
+  legoBinary: "/lego",
 } as const;
 
 /** The Compose project name: commands pass it explicitly, whatever the directory is called. */
@@ -64,6 +74,22 @@ export interface ComposeFileOptions {
    * files changed: Compose compares a service's configuration, not its mounted files.
    */
   fileHashes: Partial<Record<BundlePath, string>>;
+  /** tls.mode acme: an ACME client service, and nginx on the certificate it installs. */
+  acme?: AcmeServiceOptions;
+}
+
+export interface AcmeServiceOptions {
+  image: string;
+  /** The client's shell program (renderAcmeClientScript). */
+  clientScript: string;
+  /** nginx's shell program (renderNginxReloader). */
+  nginxScript: string;
+  /** Where accounts, certificates and the challenge webroot live. */
+  state: Exclude<RegistryData, { kind: "none" }>;
+  /** Mount BUNDLE.acmeCaBundle (a CA for the ACME server's own certificate). */
+  caBundle: boolean;
+  /** Read BUNDLE.acmeEnv (the external account binding's MAC key). */
+  eabEnv: boolean;
 }
 
 type BundlePath = (typeof BUNDLE)[keyof typeof BUNDLE];
@@ -76,6 +102,8 @@ type BundlePath = (typeof BUNDLE)[keyof typeof BUNDLE];
 export const SERVICE_FILES = {
   registry: [BUNDLE.registryConfig, BUNDLE.htpasswd, BUNDLE.gcsKey],
   nginx: [BUNDLE.nginxConfig, BUNDLE.certificate, BUNDLE.key],
+  acmeNginx: [BUNDLE.nginxConfig],
+  acme: [BUNDLE.certificate, BUNDLE.key, BUNDLE.acmeCaBundle],
 } as const;
 
 /** `bundle.sha256.<file>` labels for the service's files that are in the bundle. */
@@ -103,6 +131,21 @@ export function composeObject(o: ComposeFileOptions): Record<string, unknown> {
   if (o.httpRedirectPort !== undefined)
     ports.push(`${o.httpRedirectPort}:${IN_CONTAINER.httpPort}`);
 
+  const volumeOf = (d: RegistryData) =>
+    d.kind === "volume" ? { [d.name]: {} } : ({} as Record<string, object>);
+  const namedVolumes = { ...volumeOf(o.data), ...(o.acme ? volumeOf(o.acme.state) : {}) };
+  const nginx = {
+    image: o.nginxImage,
+    restart: "unless-stopped",
+    depends_on: { registry: { condition: "service_healthy" } },
+    labels: fileLabels(SERVICE_FILES.nginx, o.fileHashes),
+    ports,
+    volumes: [
+      ro(BUNDLE.nginxConfig, IN_CONTAINER.nginxConfig),
+      ro(BUNDLE.certificate, IN_CONTAINER.certificate),
+      ro(BUNDLE.key, IN_CONTAINER.key),
+    ],
+  };
   return {
     services: {
       registry: {
@@ -124,16 +167,8 @@ export function composeObject(o: ComposeFileOptions): Record<string, unknown> {
         logging: logging(),
       },
       nginx: {
-        image: o.nginxImage,
-        restart: "unless-stopped",
-        depends_on: { registry: { condition: "service_healthy" } },
-        labels: fileLabels(SERVICE_FILES.nginx, o.fileHashes),
-        ports,
-        volumes: [
-          ro(BUNDLE.nginxConfig, IN_CONTAINER.nginxConfig),
-          ro(BUNDLE.certificate, IN_CONTAINER.certificate),
-          ro(BUNDLE.key, IN_CONTAINER.key),
-        ],
+        ...nginx,
+        ...(o.acme ? acmeNginx(o.acme, o.fileHashes) : {}),
         healthcheck: {
           test: [
             "CMD",
@@ -150,8 +185,58 @@ export function composeObject(o: ComposeFileOptions): Record<string, unknown> {
         },
         logging: logging(),
       },
+      ...(o.acme ? { lego: acmeService(o.acme, o.fileHashes) } : {}),
     },
-    ...(o.data.kind === "volume" ? { volumes: { [o.data.name]: {} } } : {}),
+    ...(Object.keys(namedVolumes).length ? { volumes: namedVolumes } : {}),
+  };
+}
+
+/** Compose interpolates "$": a literal one in a command is written "$$". */
+const literal = (script: string) => script.replace(/\$/g, "$$$$");
+
+const stateMount = (state: AcmeServiceOptions["state"], target: string, mode = "") =>
+  `${state.kind === "volume" ? state.name : state.path}:${target}${mode}`;
+
+/** nginx under tls.mode acme: the client's live certificate, and a watcher that reloads it. */
+function acmeNginx(a: AcmeServiceOptions, hashes: ComposeFileOptions["fileHashes"]) {
+  return {
+    // Started once the client has put a (bootstrap) certificate in place.
+    depends_on: {
+      registry: { condition: "service_healthy" },
+      lego: { condition: "service_healthy" },
+    },
+    labels: fileLabels(SERVICE_FILES.acmeNginx, hashes),
+    volumes: [
+      `./${BUNDLE.nginxConfig}:${IN_CONTAINER.nginxConfig}:ro`,
+      stateMount(a.state, IN_CONTAINER.acmeNginxData, ":ro"),
+    ],
+    command: ["/bin/sh", "-c", literal(a.nginxScript)],
+  };
+}
+
+/** The ACME client (lego): orders, renews and installs the certificate; nothing is published. */
+function acmeService(a: AcmeServiceOptions, hashes: ComposeFileOptions["fileHashes"]) {
+  const ro = (file: string, target: string) => `./${file}:${target}:ro`;
+  return {
+    image: a.image,
+    restart: "unless-stopped",
+    ...(a.eabEnv ? { env_file: [BUNDLE.acmeEnv] } : {}),
+    labels: fileLabels(SERVICE_FILES.acme, hashes),
+    entrypoint: ["/bin/sh", "-c", literal(a.clientScript)],
+    volumes: [
+      stateMount(a.state, IN_CONTAINER.acmeClientData),
+      ro(BUNDLE.certificate, IN_CONTAINER.acmeBootstrapCertificate),
+      ro(BUNDLE.key, IN_CONTAINER.acmeBootstrapKey),
+      ...(a.caBundle ? [ro(BUNDLE.acmeCaBundle, IN_CONTAINER.acmeCaBundle)] : []),
+    ],
+    healthcheck: {
+      test: ["CMD-SHELL", `test -s ${IN_CONTAINER.acmeClientData}/live/server.crt`],
+      interval: "5s",
+      timeout: "5s",
+      retries: 3,
+      start_period: "5s",
+    },
+    logging: logging(),
   };
 }
 

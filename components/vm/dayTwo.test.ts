@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { runProgram, type ProgramRun } from "../../tools/runProgram";
+import { reveal, runProgram, type ProgramRun } from "../../tools/runProgram";
 import { tlsPair } from "../../tests/support/keyMaterial";
 import { describeWithTools, run, tool } from "../../tests/support/tools";
 
@@ -123,6 +123,53 @@ describeWithTools(
     });
   },
 );
+
+describe("VM: switching tls.mode between selfSigned and acme", () => {
+  const acmeTls = { mode: "acme", email: "ops@example.com" };
+  const services = (p: ProgramRun) => parse(p.files["vm/docker-compose.yml"]).services;
+  const tlsResources = (p: ProgramRun) =>
+    p.resources.filter((r) => r.type.startsWith("tls:")).map((r) => r.name);
+  let selfSigned: ProgramRun;
+  let acme: ProgramRun;
+
+  beforeAll(async () => {
+    const base = { domain: "registry.example.com", auth: { password: "first-password-0001" } };
+    selfSigned = await vm("day2-tls-switch", base);
+    acme = await vm("day2-tls-switch", { ...base, tls: acmeTls });
+  });
+
+  test("the registry's service is untouched (not recreated); nginx changes; lego comes and goes", () => {
+    expect(services(acme).registry).toEqual(services(selfSigned).registry);
+    expect(Object.keys(services(selfSigned))).toEqual(["registry", "nginx"]);
+    expect(Object.keys(services(acme))).toEqual(["registry", "nginx", "lego"]);
+    expect(services(acme).nginx.volumes).not.toEqual(services(selfSigned).nginx.volumes);
+  });
+
+  test("Pulumi swaps the private CA and its certificate for a bootstrap certificate; the CA output empties", () => {
+    expect(tlsResources(selfSigned).sort()).toEqual([
+      "registry-ca",
+      "registry-ca-key",
+      "registry-server-cert",
+      "registry-server-csr",
+      "registry-server-key",
+    ]);
+    expect(tlsResources(acme).sort()).toEqual([
+      "registry-acme-bootstrap-cert",
+      "registry-acme-bootstrap-key",
+    ]);
+    expect(selfSigned.outputs.REGISTRY_CA_CERT.value).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    expect(acme.outputs.REGISTRY_CA_CERT.value).toBe("");
+  });
+
+  test("back to selfSigned, compose-up removes acme.env (the EAB key) left on the host", () => {
+    const up = (p: ProgramRun) =>
+      reveal(p.resources.find((r) => r.name === "registry-compose-up")!.inputs, true) as {
+        create: string;
+      };
+    expect(up(selfSigned).create).toContain("rm -f -- 'gcs-key.json' 'acme-ca.crt' 'acme.env'");
+    expect(up(acme).create).toContain("rm -f -- 'gcs-key.json' 'acme-ca.crt' 'acme.env'");
+  });
+});
 
 describe("VM: secrets with quotes, $ and newlines (issue 14 item 7)", () => {
   test("are accepted and written to the env file as one-line YAML strings", async () => {

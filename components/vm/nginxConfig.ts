@@ -20,6 +20,8 @@ export interface NginxConfigOptions {
   keyPath: string;
   /** Plain-HTTP port that redirects to HTTPS; no plain-HTTP listener when unset. */
   httpRedirectPort?: number;
+  /** Serve /.well-known/acme-challenge/ from this directory on the plain-HTTP port (ACME HTTP-01). */
+  acmeChallengeRoot?: string;
   /** A plain-HTTP "/healthz" listener (host:port) for container healthchecks. */
   healthListen?: string;
   /** Strict-Transport-Security max-age, in seconds. */
@@ -54,6 +56,8 @@ export function renderNginxConfig(o: NginxConfigOptions): string {
   ] as const)
     if (value !== undefined && !(Number.isInteger(value) && value >= 1 && value <= 65535))
       throw new Error(`nginx ${what} must be a port number (got ${value})`);
+  if (o.acmeChallengeRoot !== undefined && o.httpRedirectPort === undefined)
+    throw new Error("nginx acmeChallengeRoot needs httpRedirectPort (the plain-HTTP server)");
   for (const [what, value] of Object.entries(o))
     if (typeof value === "string" && /[\s;{}"'$]/.test(value))
       throw new Error(
@@ -163,7 +167,18 @@ export function renderNginxConfig(o: NginxConfigOptions): string {
       "  server {",
       `    ${listen(o.httpRedirectPort)}`,
       `    server_name ${serverName};`,
-      `    return 301 https://${httpsAuthority}$request_uri;`,
+      ...(o.acmeChallengeRoot
+        ? [
+            "    # ACME HTTP-01: the client writes the CA's tokens here; everything else goes to HTTPS.",
+            "    location ^~ /.well-known/acme-challenge/ {",
+            `      root ${o.acmeChallengeRoot};`,
+            "      default_type text/plain;",
+            "    }",
+            "    location / {",
+            `      return 301 https://${httpsAuthority}$request_uri;`,
+            "    }",
+          ]
+        : [`    return 301 https://${httpsAuthority}$request_uri;`]),
       "  }",
     );
 

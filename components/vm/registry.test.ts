@@ -77,6 +77,17 @@ const SCENARIOS = {
     },
     proxy: { remoteUrl: "https://registry-1.docker.io", username: "hub", password: "hub-password" },
   },
+  /** A GCP VM with ACME (HTTPS only from a range, a staging directory with EAB). */
+  gcpAcme: {
+    host: { ...gcpHost, httpsSourceRanges: ["192.0.2.0/24"] },
+    domain: "registry.example.com",
+    tls: {
+      mode: "acme",
+      email: "ops@example.com",
+      directoryUrl: "https://acme-staging-v02.api.letsencrypt.org/directory",
+      eab: { kid: "kid-1", hmacKey: "eab-mac-key_0123456789" },
+    },
+  },
 } as const;
 type Scenario = keyof typeof SCENARIOS;
 
@@ -121,7 +132,7 @@ describe.each(Object.keys(SCENARIOS) as Scenario[])("%s", (scenario) => {
     for (const file of ["vm/htpasswd", "vm/registry.env", "vm/certs/server.key"])
       expect(run().files[file]).toBe(SECRET);
     for (const r of run().resources.filter((r) => r.type === "command:remote:CopyToRemote")) {
-      const secretFile = /(htpasswd|registry-env|server-key)$/.test(r.name);
+      const secretFile = /(htpasswd|registry-env|server-key|acme-env)$/.test(r.name);
       expect([r.name, isWrappedSecret(r.inputs.source)]).toEqual([r.name, secretFile]);
     }
   });
@@ -132,6 +143,7 @@ describe.each(Object.keys(SCENARIOS) as Scenario[])("%s", (scenario) => {
       httpSecretOf(run()),
       "hub-password",
       "s3-secret/with+chars",
+      "eab-mac-key_0123456789",
     ];
     for (const [file, text] of Object.entries(run().files))
       for (const s of secrets) expect([file, text.includes(s)]).toEqual([file, false]);
@@ -430,4 +442,44 @@ describeWithTools("the rendered bundle, checked by docker-compose", ["docker-com
       }
     },
   );
+});
+
+describe("GCP host, tls.mode acme", () => {
+  const run = () => runs.gcpAcme;
+
+  test("REGISTRY is the domain; REGISTRY_CA_CERT is empty (a publicly trusted certificate)", () => {
+    expect(run().outputs.REGISTRY.value).toBe("registry.example.com");
+    expect(run().outputs.REGISTRY_CA_CERT).toEqual({ value: "", secret: false });
+  });
+
+  test("port 80 is open to every CA validation address; HTTPS only to httpsSourceRanges", () => {
+    const rules = run()
+      .resources.filter((r) => r.type === "gcp:compute/firewall:Firewall")
+      .map((r) => [r.name, inputsOf(r).sourceRanges, inputsOf(r).allows]);
+    expect(rules).toEqual([
+      ["registry-https", ["192.0.2.0/24"], [{ protocol: "tcp", ports: ["443"] }]],
+      ["registry-acme-http", ["0.0.0.0/0"], [{ protocol: "tcp", ports: ["80"] }]],
+      ["registry-ssh", ["198.51.100.0/24"], [{ protocol: "tcp", ports: ["22"] }]],
+    ]);
+  });
+
+  test("nginx starts on a bootstrap certificate for the domain; the ACME state is on the data disk", () => {
+    const bootstrap = new X509Certificate(run().files["vm/certs/server.crt"]);
+    expect(bootstrap.subjectAltName).toBe("DNS:registry.example.com");
+    expect(bootstrap.issuer).toBe(bootstrap.subject);
+    const compose = parse(run().files["vm/docker-compose.yml"]);
+    expect(compose.services.lego.volumes[0]).toBe("/mnt/registry-data/acme:/data");
+    expect(compose.services.lego.image).toBe("goacme/lego:v4.9.1");
+    expect(compose.services.nginx.ports).toEqual(["443:443", "80:80"]);
+    expect(run().files["vm/acme.env"]).toBe(SECRET);
+  });
+
+  test("the wait step trusts the system's CAs only (no REGISTRY_CA_CERT) and dials the VM", () => {
+    const wait = inputsOf(find(run(), "command:local:Command", "registry-wait-for-registry"));
+    expect(wait.environment.REGISTRY_CA_CERT).toBe("");
+    expect(wait.environment.REGISTRY_URL).toBe("https://registry.example.com/v2/");
+    expect(wait.environment.REGISTRY_CONNECT_TO).toMatch(
+      /^registry\.example\.com:443:[0-9.]+:443$/,
+    );
+  });
 });

@@ -21,8 +21,16 @@ import {
   IN_CONTAINER,
   renderComposeFile,
   renderEnvFile,
+  type AcmeServiceOptions,
   type RegistryData,
 } from "./composeFile";
+import { renderAcmeClientScript, renderNginxReloader } from "./acme";
+import {
+  createBootstrapCertificate,
+  vmAcmeClientOptions,
+  vmAcmeNginxPaths,
+  vmNginxReloaderOptions,
+} from "./acmeStack";
 import { renderNginxConfig, type NginxConfigOptions } from "./nginxConfig";
 import {
   renderComposeDownCommand,
@@ -44,13 +52,29 @@ export const DATA_MOUNT_POINT = "/mnt/registry-data";
 export const DATA_DEVICE_NAME = "registry-data";
 /** Where the guest sees the data disk (Compute Engine names it by its device name). */
 const DATA_DEVICE_PATH = `/dev/disk/by-id/google-${DATA_DEVICE_NAME}`;
+/** Bundle files only some configurations have (the compose-up step removes them otherwise). */
+const OPTIONAL_BUNDLE_FILES = [BUNDLE.gcsKey, BUNDLE.acmeCaBundle, BUNDLE.acmeEnv];
 /** The named volume on an existing host. */
 export const DATA_VOLUME = "registry-data";
+/** tls.mode acme: the named volume of the ACME account, certificates and challenge webroot. */
+export const ACME_VOLUME = "registry-acme";
 
 /** The nginx.conf options of the deployed stack (tests map only ports and paths). */
 export function vmNginxOptions(
-  s: Pick<VmSettings, "domain" | "httpsPort" | "httpRedirectPort">,
+  s: Pick<VmSettings, "domain" | "httpsPort" | "httpRedirectPort"> & {
+    tls?: Pick<VmSettings["tls"], "mode">;
+  },
 ): NginxConfigOptions {
+  if (s.tls?.mode === "acme") {
+    // The live certificate on the ACME volume; port 80 serves the HTTP-01 challenge.
+    const acme = vmAcmeNginxPaths();
+    return {
+      ...vmNginxOptions({ ...s, tls: undefined, httpRedirectPort: IN_CONTAINER.httpPort }),
+      certificatePath: acme.certificatePath,
+      keyPath: acme.keyPath,
+      acmeChallengeRoot: acme.webroot,
+    };
+  }
   return {
     upstream: IN_CONTAINER.registryUpstream,
     listenPort: IN_CONTAINER.httpsPort,
@@ -151,6 +175,12 @@ export class VmRegistry extends pulumi.ComponentResource implements RegistryBack
 
   /** selfSigned: a CA and a server certificate signed by it; provided: from config. */
   private serverTls(name: string, s: VmSettings, publicName: pulumi.Output<string>): ServerTls {
+    if (s.tls.mode === "acme")
+      // The settings require a domain. A publicly trusted certificate: clients need no CA.
+      return {
+        ...createBootstrapCertificate(name, s.domain ?? "", { parent: this }),
+        caCert: pulumi.output(""),
+      };
     if (s.tls.mode === "provided")
       return {
         certificate: pulumi.output(s.tls.certificate),
@@ -219,9 +249,10 @@ export class VmRegistry extends pulumi.ComponentResource implements RegistryBack
       .slice(0, 63)
       .replace(/-+$/, "");
 
+    const acme = s.tls.mode === "acme";
     const publicPorts = [
       String(s.httpsPort),
-      ...(s.httpRedirectPort ? [String(s.httpRedirectPort)] : []),
+      ...(s.httpRedirectPort && !acme ? [String(s.httpRedirectPort)] : []),
     ];
     new gcp.compute.Firewall(
       `${name}-https`,
@@ -236,6 +267,20 @@ export class VmRegistry extends pulumi.ComponentResource implements RegistryBack
       },
       child,
     );
+    if (acme)
+      new gcp.compute.Firewall(
+        `${name}-acme-http`,
+        {
+          project: h.project,
+          network: h.network,
+          direction: "INGRESS",
+          description: "The ACME CA's HTTP-01 validation (from anywhere) and the redirect to HTTPS",
+          sourceRanges: ["0.0.0.0/0"],
+          targetTags: [tag],
+          allows: [{ protocol: "tcp", ports: [String(IN_CONTAINER.httpPort)] }],
+        },
+        child,
+      );
     new gcp.compute.Firewall(
       `${name}-ssh`,
       {
@@ -376,7 +421,7 @@ export class VmRegistry extends pulumi.ComponentResource implements RegistryBack
       secretFile(BUNDLE.htpasswd, credentials.htpasswd),
       secretFile(BUNDLE.env, envFile),
       plain(BUNDLE.nginxConfig, renderNginxConfig(vmNginxOptions(s))),
-      // The leaf, then any intermediates (a provided chain as given).
+      // The leaf, then any intermediates (a provided chain as given); acme: the bootstrap one.
       plain(
         BUNDLE.certificate,
         serverTls.certificate.apply((pem) => `${pem.trim()}\n`),
@@ -386,6 +431,17 @@ export class VmRegistry extends pulumi.ComponentResource implements RegistryBack
         serverTls.key.apply((pem) => `${pem.trim()}\n`),
       ),
       ...(gcsKeyJson !== undefined ? [secretFile(BUNDLE.gcsKey, gcsKeyJson)] : []),
+      ...(s.tls.mode === "acme" && s.tls.caBundle !== undefined
+        ? [plain(BUNDLE.acmeCaBundle, `${s.tls.caBundle.trim()}\n`)]
+        : []),
+      ...(s.tls.mode === "acme" && s.tls.eab !== undefined
+        ? [
+            secretFile(
+              BUNDLE.acmeEnv,
+              s.tls.eab.hmacKey.apply((k) => renderEnvFile({ ACME_EAB_HMAC: k })),
+            ),
+          ]
+        : []),
     ];
 
     // The services carry a digest of each file they read, so a change to one recreates
@@ -404,14 +460,33 @@ export class VmRegistry extends pulumi.ComponentResource implements RegistryBack
         registryConfigPath: registryConfigPath(s.image),
         nginxImage: s.nginxImage,
         httpsPort: s.httpsPort,
-        httpRedirectPort: s.httpRedirectPort,
+        httpRedirectPort: s.tls.mode === "acme" ? IN_CONTAINER.httpPort : s.httpRedirectPort,
         data,
         htpasswd: true,
         gcsKey: gcsKeyJson !== undefined,
         fileHashes: Object.fromEntries(hashes),
+        acme: this.acmeService(s),
       }),
     );
     return [plain(BUNDLE.compose, compose), ...files];
+  }
+
+  /** tls.mode acme: the ACME client service; its state lives beside the registry's data. */
+  private acmeService(s: VmSettings): AcmeServiceOptions | undefined {
+    if (s.tls.mode !== "acme" || s.domain === undefined) return undefined;
+    return {
+      image: s.legoImage,
+      clientScript: renderAcmeClientScript(vmAcmeClientOptions(s.domain, s.tls)),
+      nginxScript: renderNginxReloader(vmNginxReloaderOptions()),
+      // On the GCP data disk, which outlives the VM (a re-issue on every new VM would run
+      // into the CA's duplicate-certificate limit); else a named volume of its own.
+      state:
+        s.host.mode === "gcp"
+          ? { kind: "hostPath", path: `${DATA_MOUNT_POINT}/acme` }
+          : { kind: "volume", name: ACME_VOLUME },
+      caBundle: s.tls.caBundle !== undefined,
+      eabEnv: s.tls.eab !== undefined,
+    };
   }
 
   // ---- delivery ----------------------------------------------------------------------
@@ -468,6 +543,7 @@ export class VmRegistry extends pulumi.ComponentResource implements RegistryBack
     const upScript = renderComposeUpCommand({
       remoteDir: s.remoteDir,
       secretFiles: bundle.filter((f) => f.secret).map((f) => f.path),
+      unusedFiles: OPTIONAL_BUNDLE_FILES.filter((p) => !bundle.some((f) => f.path === p)),
     });
     // The bundle's hash rides in the script's text, not in `triggers`: a changed
     // trigger replaces the command, and a replacement runs the old resource's `down`

@@ -75,6 +75,21 @@ describe("remote commands", () => {
     expect(fs.statSync(path.join(dir, "docker-compose.yml")).mode & 0o777).toBe(0o644);
   });
 
+  test("up removes optional files the config no longer uses (a secret left behind otherwise)", () => {
+    fs.writeFileSync(path.join(dir, "acme.env"), "ACME_EAB_HMAC=old\n");
+    const r = runWithFakeDocker(
+      renderComposeUpCommand({
+        remoteDir: dir,
+        secretFiles: ["htpasswd"],
+        unusedFiles: ["acme.env", "gcs-key.json"],
+      }),
+      "/",
+    );
+    expect(r.status).toBe(0);
+    expect(fs.existsSync(path.join(dir, "acme.env"))).toBe(false);
+    expect(fs.existsSync(path.join(dir, "htpasswd"))).toBe(true);
+  });
+
   test("down keeps the data volume by default and removes the bundle's files", () => {
     const r = runWithFakeDocker(
       renderComposeDownCommand({ remoteDir: dir, removeVolumes: false, files }),

@@ -46,6 +46,11 @@ export interface ComposeUpOptions {
   remoteDir: string;
   /** Bundle files only root should read (inside the containers, root reads them). */
   secretFiles: string[];
+  /**
+   * Optional bundle files the current config does not use (e.g. acme.env after leaving
+   * tls.mode acme): removed, since deleting a copy step leaves its file on the host.
+   */
+  unusedFiles?: string[];
 }
 
 /** Starts or updates the stack; `--wait` fails the deploy if a healthcheck does not pass. */
@@ -55,6 +60,7 @@ export function renderComposeUpCommand(o: ComposeUpOptions): string {
     SUDO,
     `cd ${quote(o.remoteDir)}`,
     ...(o.secretFiles.length ? [`chmod 0600 ${o.secretFiles.map(quote).join(" ")}`] : []),
+    ...(o.unusedFiles?.length ? [`rm -f -- ${o.unusedFiles.map(quote).join(" ")}`] : []),
     `${compose} up -d --remove-orphans --wait`,
     "# nginx resolves the registry's address when it (re)loads: a recreated registry may have a new one.",
     `${compose} exec -T nginx nginx -s reload`,

@@ -52,6 +52,27 @@ describe("registry:vm settings", () => {
     expect(s.httpRedirectPort).toBeUndefined();
   });
 
+  test("tls.mode acme: Let's Encrypt production by default, the MAC key a secret", async () => {
+    const s = parse({
+      host: existing,
+      domain: "registry.example.com",
+      tls: {
+        mode: "acme",
+        email: "ops@example.com",
+        eab: { kid: "kid-1", hmacKey: "abcdefghijklmnop_-" },
+      },
+    });
+    expect(s.legoImage).toBe("goacme/lego:v4.9.1");
+    expect(s.tls).toMatchObject({
+      mode: "acme",
+      email: "ops@example.com",
+      directoryUrl: "https://acme-v02.api.letsencrypt.org/directory",
+      eab: { kid: "kid-1" },
+    });
+    if (s.tls.mode !== "acme" || !s.tls.eab) throw new Error("expected acme with eab");
+    expect(await pulumi.isSecret(s.tls.eab.hmacKey)).toBe(true);
+  });
+
   test("a GCP host has defaults for everything but project, zone and who may SSH", () => {
     const s = parse({ host: gcpHost });
     expect(s.host).toMatchObject({
@@ -96,8 +117,45 @@ describe("registry:vm settings", () => {
           'registry:vm.domain must be a DNS name such as registry.example.com (got "Registry.Example.com")',
         ],
         [
-          { host: existing, tls: { mode: "acme" } },
-          'registry:vm.tls.mode must be one of selfSigned, provided (got "acme")',
+          { host: existing, tls: { mode: "letsEncrypt" } },
+          'registry:vm.tls.mode must be one of selfSigned, provided, acme (got "letsEncrypt")',
+        ],
+        [
+          { host: existing, domain: "r.example.com", tls: { mode: "acme" } },
+          "registry:vm.tls.email is required: it must be an email address such as ops@example.com",
+        ],
+        [
+          {
+            host: existing,
+            domain: "r.example.com",
+            tls: { mode: "acme", email: "ops@example.com", directoryUrl: "http://ca.example/dir" },
+          },
+          'registry:vm.tls.directoryUrl must be an https URL of an ACME directory such as https://acme-v02.api.letsencrypt.org/directory (got "http://ca.example/dir")',
+        ],
+        [
+          { host: existing, domain: "192.0.2.1", tls: { mode: "acme", email: "ops@example.com" } },
+          'registry:vm.domain must be a DNS name when tls.mode is acme, not an IP address (HTTP-01 validates names) (got "192.0.2.1")',
+        ],
+        [
+          { host: existing, tls: { mode: "acme", email: "ops@example.com" } },
+          "registry:vm.domain is required when tls.mode is acme: the certificate names a DNS name that points at the VM",
+        ],
+        [
+          {
+            host: existing,
+            domain: "r.example.com",
+            httpRedirectPort: 8080,
+            tls: { mode: "acme", email: "ops@example.com" },
+          },
+          "registry:vm.httpRedirectPort must be 80 (or unset) when tls.mode is acme: the CA validates HTTP-01 on port 80 (got 8080)",
+        ],
+        [
+          {
+            host: existing,
+            domain: "r.example.com",
+            tls: { mode: "acme", email: "ops@example.com", eab: { kid: "k1", hmacKey: "short" } },
+          },
+          "registry:vm.tls.eab.hmacKey must be a base64url MAC key with no padding (got [secret])",
         ],
         [
           { host: existing, tls: { mode: "provided", key: TLS_KEY } },

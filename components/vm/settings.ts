@@ -4,6 +4,7 @@
  * Compute Engine VM this program creates.
  */
 import { createPrivateKey, X509Certificate } from "node:crypto";
+import * as net from "node:net";
 import { z } from "zod";
 import {
   bool,
@@ -125,6 +126,37 @@ const providedTls = z.strictObject({
   caCertificate: certificates().optional(),
 });
 
+/** Let's Encrypt's production directory: the default ACME server. */
+export const LETS_ENCRYPT_DIRECTORY = "https://acme-v02.api.letsencrypt.org/directory";
+/** lego, the ACME client the stack runs: the release Debian ships, which the tests run here. */
+export const DEFAULT_LEGO_IMAGE = "goacme/lego:v4.9.1";
+
+const acmeTls = z.strictObject({
+  mode: z.literal("acme"),
+  /** The ACME account's contact address. */
+  email: pattern(
+    /^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/,
+    "an email address such as ops@example.com",
+  ),
+  /** Any RFC 8555 directory; Let's Encrypt's staging is https://acme-staging-v02.api.letsencrypt.org/directory. */
+  directoryUrl: pattern(
+    /^https:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?(\/[A-Za-z0-9._~%/-]*)?$/,
+    "an https URL of an ACME directory such as https://acme-v02.api.letsencrypt.org/directory",
+  ).default(LETS_ENCRYPT_DIRECTORY),
+  /** The CA(s) that sign the ACME server's own certificate, when it is not publicly trusted (PEM). */
+  caBundle: pem("CERTIFICATE").optional(),
+  /** External account binding, for CAs that require it. */
+  eab: z
+    .strictObject({
+      kid: pattern(
+        /^[A-Za-z0-9._-]{1,256}$/,
+        "a key identifier of letters, digits, '.', '_' or '-'",
+      ),
+      hmacKey: secret(pattern(/^[A-Za-z0-9_-]{16,}$/, "a base64url MAC key with no padding")),
+    })
+    .optional(),
+});
+
 /** Checks `mode` first, so a wrong one reads "...mode must be one of a, b (got "c")". */
 function byMode<const M extends readonly [string, ...string[]], U extends z.ZodType>(
   modes: M,
@@ -152,12 +184,14 @@ export const vmSettings = z
     /** Where plain HTTP answers with a redirect to HTTPS; closed when unset. */
     httpRedirectPort: port().optional(),
     tls: byMode(
-      ["selfSigned", "provided"],
-      z.discriminatedUnion("mode", [selfSignedTls, providedTls]),
+      ["selfSigned", "provided", "acme"],
+      z.discriminatedUnion("mode", [selfSignedTls, providedTls, acmeTls]),
     ).prefault({ mode: "selfSigned" }),
     /** `pulumi destroy` stops the stack but keeps the images (volume / data disk) unless false. */
     keepDataOnDestroy: bool().default(true),
     nginxImage: pinnedImage().default(DEFAULT_NGINX_IMAGE),
+    /** The ACME client's image (tls.mode acme). */
+    legoImage: pinnedImage().default(DEFAULT_LEGO_IMAGE),
     /** How long the deploy waits for https://<address>/v2/ to answer 401 before failing. */
     waitTimeoutSeconds: integer(10, 3600).default(300),
     /** Where the compose bundle lives on the host. */
@@ -189,6 +223,7 @@ export const vmSettings = z
     }
     if (s.httpRedirectPort !== undefined && s.httpRedirectPort === s.httpsPort)
       issue(["httpRedirectPort"], "must differ from httpsPort", s.httpRedirectPort);
+    if (s.tls.mode === "acme") acmeIssues(s, issue);
     if (s.host.mode === "gcp") {
       const h = s.host;
       if (!h.sshOpenToInternet)
@@ -230,7 +265,33 @@ function keyMatches(certificate: string, key: string): boolean {
   }
 }
 
+/** tls.mode acme: the CA must reach this stack by name on port 80 (HTTP-01). */
+function acmeIssues(
+  s: { domain?: string; httpRedirectPort?: number },
+  issue: (path: (string | number)[], message: string, input: unknown) => void,
+): void {
+  if (s.domain === undefined)
+    issue(
+      ["domain"],
+      "is required when tls.mode is acme: the certificate names a DNS name that points at the VM",
+      undefined,
+    );
+  else if (net.isIP(s.domain) !== 0)
+    issue(
+      ["domain"],
+      "must be a DNS name when tls.mode is acme, not an IP address (HTTP-01 validates names)",
+      s.domain,
+    );
+  if (s.httpRedirectPort !== undefined && s.httpRedirectPort !== 80)
+    issue(
+      ["httpRedirectPort"],
+      "must be 80 (or unset) when tls.mode is acme: the CA validates HTTP-01 on port 80",
+      s.httpRedirectPort,
+    );
+}
+
 export type VmSettings = z.output<typeof vmSettings>;
 export type ExistingHostSettings = z.output<typeof existingHost>;
 export type GcpHostSettings = z.output<typeof gcpHost>;
 export type VmTlsSettings = VmSettings["tls"];
+export type AcmeTlsSettings = Extract<VmTlsSettings, { mode: "acme" }>;

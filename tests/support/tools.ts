@@ -22,6 +22,9 @@ export const TOOLS = {
   shellcheck: { path: "/usr/bin/shellcheck", pkg: "shellcheck" },
   busybox: { path: "/usr/bin/busybox", pkg: "busybox" },
   resize2fs: { path: "/usr/sbin/resize2fs", pkg: "e2fsprogs" },
+  pebble: { path: "/usr/bin/pebble", pkg: "pebble" },
+  "pebble-challtestsrv": { path: "/usr/bin/pebble-challtestsrv", pkg: "pebble" },
+  lego: { path: "/usr/bin/lego", pkg: "lego" },
 } as const;
 
 export type Tool = keyof typeof TOOLS;
