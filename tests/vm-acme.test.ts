@@ -172,7 +172,7 @@ describe("tls.mode acme: bad settings are refused before anything is created", (
     [
       "a name that is an IP",
       vm({ domain: "203.0.113.7" }),
-      "registry:vm.domain must be a DNS name when tls.mode is acme, not an IP address",
+      "registry:vm.domain must be a DNS name such as registry.example.com",
     ],
     ["no name", vm({ domain: undefined }), "registry:vm.domain is required when tls.mode is acme"],
     [

@@ -134,7 +134,7 @@ describe("registry:vm settings", () => {
         ],
         [
           { host: existing, domain: "192.0.2.1", tls: { mode: "acme", email: "ops@example.com" } },
-          'registry:vm.domain must be a DNS name when tls.mode is acme, not an IP address (HTTP-01 validates names) (got "192.0.2.1")',
+          'registry:vm.domain must be a DNS name such as registry.example.com (got "192.0.2.1")',
         ],
         [
           { host: existing, tls: { mode: "acme", email: "ops@example.com" } },

@@ -4,7 +4,6 @@
  * Compute Engine VM this program creates.
  */
 import { createPrivateKey, X509Certificate } from "node:crypto";
-import * as net from "node:net";
 import { z } from "zod";
 import {
   bool,
@@ -275,12 +274,6 @@ function acmeIssues(
       ["domain"],
       "is required when tls.mode is acme: the certificate names a DNS name that points at the VM",
       undefined,
-    );
-  else if (net.isIP(s.domain) !== 0)
-    issue(
-      ["domain"],
-      "must be a DNS name when tls.mode is acme, not an IP address (HTTP-01 validates names)",
-      s.domain,
     );
   if (s.httpRedirectPort !== undefined && s.httpRedirectPort !== 80)
     issue(
