@@ -23,6 +23,7 @@ const STAGING = {
   storage: { deleteEnabled: true },
   keepDataOnDestroy: true,
 };
+const ACME = { mode: "acme", email: "ops@example.com" };
 const vm = (before: Record<string, unknown>, after: Record<string, unknown>) => ({
   stack: "staging",
   before: stack("vm", before),
@@ -144,6 +145,62 @@ const cases: DayTwoCase[] = [
     title: "stop keeping the data on destroy",
     change: vm(STAGING, { ...STAGING, keepDataOnDestroy: false }),
     expect: { plan: { update: ["Command/registry-compose-up"] } },
+  },
+  {
+    title: "switch from the private CA to ACME (Let's Encrypt)",
+    change: vm(STAGING, { ...STAGING, tls: ACME }),
+    expect: {
+      plan: {
+        create: [
+          "Firewall/registry-acme-http",
+          "PrivateKey/registry-acme-bootstrap-key",
+          "SelfSignedCert/registry-acme-bootstrap-cert",
+        ],
+        update: [
+          "Command/registry-compose-up",
+          "CopyToRemote/registry-copy-certs-server-crt",
+          "CopyToRemote/registry-copy-certs-server-key",
+          "CopyToRemote/registry-copy-docker-compose-yml",
+          "CopyToRemote/registry-copy-nginx-conf",
+        ],
+        replace: ["Command/registry-wait-for-registry"],
+        delete: [
+          "CertRequest/registry-server-csr",
+          "LocallySignedCert/registry-server-cert",
+          "PrivateKey/registry-ca-key",
+          "PrivateKey/registry-server-key",
+          "SelfSignedCert/registry-ca",
+        ],
+      },
+    },
+  },
+  {
+    title: "switch from ACME back to the private CA",
+    change: vm({ ...STAGING, tls: ACME }, STAGING),
+    expect: {
+      plan: {
+        create: [
+          "CertRequest/registry-server-csr",
+          "LocallySignedCert/registry-server-cert",
+          "PrivateKey/registry-ca-key",
+          "PrivateKey/registry-server-key",
+          "SelfSignedCert/registry-ca",
+        ],
+        update: [
+          "Command/registry-compose-up",
+          "CopyToRemote/registry-copy-certs-server-crt",
+          "CopyToRemote/registry-copy-certs-server-key",
+          "CopyToRemote/registry-copy-docker-compose-yml",
+          "CopyToRemote/registry-copy-nginx-conf",
+        ],
+        replace: ["Command/registry-wait-for-registry"],
+        delete: [
+          "Firewall/registry-acme-http",
+          "PrivateKey/registry-acme-bootstrap-key",
+          "SelfSignedCert/registry-acme-bootstrap-cert",
+        ],
+      },
+    },
   },
 ];
 
