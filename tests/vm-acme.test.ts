@@ -28,6 +28,7 @@ import { renderNginxConfig } from "../components/vm/nginxConfig";
 import { vmNginxOptions } from "../components/vm/registry";
 import { reveal, runProgram, type ProgramRun } from "../tools/runProgram";
 import { runRefused } from "./support/configErrors";
+import { tlsPair } from "./support/keyMaterial";
 import { buildImage, certDirWith, pushAndPull, type BuiltImage } from "./support/images";
 import { nginxPaths } from "./support/nginx";
 import { freePort, ServerProcess, waitForPort } from "./support/processes";
@@ -228,27 +229,14 @@ describeWithTools(
       httpsPort = await freePort();
       httpPort = await freePort();
 
-      // pebble's own listener certificate (the package ships none): the CA bundle the settings pass.
+      // pebble's own listener certificate (the package ships none), signed by a private CA:
+      // that CA is the bundle the settings pass.
+      const listener = tlsPair(DOMAIN);
       const listenerCert = path.join(work, "pebble.crt");
-      run(tool("openssl"), [
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-        "-keyout",
-        path.join(work, "pebble.key"),
-        "-out",
-        listenerCert,
-        "-days",
-        "2",
-        "-subj",
-        "/CN=127.0.0.1",
-        "-addext",
-        "subjectAltName=IP:127.0.0.1",
-      ]);
+      const listenerCa = path.join(work, "pebble-listener-ca.crt");
+      fs.writeFileSync(listenerCert, listener.certificate);
+      fs.writeFileSync(path.join(work, "pebble.key"), listener.key, { mode: 0o600 });
+      fs.writeFileSync(listenerCa, listener.ca);
       const dns = new ServerProcess("pebble-challtestsrv", tool("pebble-challtestsrv"), [
         "-defaultIPv6",
         "",
@@ -294,12 +282,12 @@ describeWithTools(
       pebbleRoot = run(tool("curl"), [
         "-sS",
         "--cacert",
-        listenerCert,
-        `https://127.0.0.1:${pebbleMgmt}/roots/0`,
+        listenerCa,
+        `https://${DOMAIN}:${pebbleMgmt}/roots/0`,
       ]);
       certDir = certDirWith(path.join(work, "certs.d"), pebbleRoot);
 
-      const directoryUrl = `https://127.0.0.1:${pebblePort}/dir`;
+      const directoryUrl = `https://${DOMAIN}:${pebblePort}/dir`;
       program = await runProgram({
         stack: "vm-acme",
         config: {
@@ -313,7 +301,7 @@ describeWithTools(
               mode: "acme",
               email: EMAIL,
               directoryUrl,
-              caBundle: fs.readFileSync(listenerCert, "utf8"),
+              caBundle: listener.ca,
               eab: EAB,
             },
           },
@@ -359,7 +347,7 @@ describeWithTools(
         ...deployed,
         lego: tool("lego"),
         dataDir: acmeData,
-        caBundlePath: listenerCert,
+        caBundlePath: listenerCa,
         bootstrapCertificate: path.join(bootstrap, "server.crt"),
         bootstrapKey: path.join(bootstrap, "server.key"),
         challengeServerUrl: `http://127.0.0.1:${httpPort}`,
