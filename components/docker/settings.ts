@@ -3,7 +3,6 @@
  * DOCKER_HOST (or the default socket) points to. Every rule is checked here, before
  * anything is registered.
  */
-import * as net from "node:net";
 import { z } from "zod";
 import {
   bool,
@@ -15,10 +14,14 @@ import {
   pinnedImage,
   port,
 } from "../../config/fields";
+import { isLoopback } from "../shared/loopback";
 import { checkImageReadsSettings, selfHostedSettings } from "../shared/selfHostedSettings";
+
 // nginx in front of the registry when tls.enabled: the same pin as the VM backend, whose
 // nginx config renderer this backend uses (alpine: busybox wget for the healthcheck).
 import { DEFAULT_NGINX_IMAGE } from "../vm/settings";
+
+export { isLoopback };
 
 /** Docker's rule for container, volume and network names. */
 const dockerName = (what: string) =>
@@ -97,9 +100,3 @@ export const dockerSettings = z
   });
 
 export type DockerSettings = z.output<typeof dockerSettings>;
-
-/** 127.0.0.0/8 and ::1: reachable from this machine only. */
-export function isLoopback(address: string): boolean {
-  if (net.isIPv4(address)) return address.startsWith("127.");
-  return net.isIPv6(address) && /^(0{0,4}:){1,7}0{0,3}1$|^::1$/.test(address);
-}

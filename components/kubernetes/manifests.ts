@@ -20,6 +20,18 @@ import {
 import { selfHostedConfigSpec } from "../shared/selfHostedConfig";
 import { renderGarbageCollection, type GarbageCollectionManifests } from "./garbageCollection";
 import type { KubernetesSettings } from "./settings";
+import {
+  registryTlsSpec,
+  renderCertificate,
+  renderTlsSecret,
+  TLS_CERT_PATH,
+  TLS_DIR,
+  TLS_KEY_PATH,
+  tlsSecretName,
+  writesTlsSecret,
+  type CertificateManifest,
+  type TlsSecretValues,
+} from "./tls";
 
 /** The registry's port inside the pod and on the Service. */
 export const REGISTRY_PORT = 5000;
@@ -68,12 +80,14 @@ export function secretValueNames(s: KubernetesSettings): SecretValueName[] {
 
 /** The registry's config.yml model for these settings (secrets go by env or file, never in it). */
 export function registryConfigSpec(s: KubernetesSettings): RegistryConfigSpec {
-  return selfHostedConfigSpec(s, {
+  const spec = selfHostedConfigSpec(s, {
     listenAddress: `:${REGISTRY_PORT}`,
     dataDir: DATA_DIR,
     htpasswdPath: HTPASSWD_PATH,
     gcsKeyPath: GCS_KEY_PATH,
   });
+  const tls = registryTlsSpec(s);
+  return tls ? { ...spec, tls } : spec;
 }
 
 export function registryConfigYaml(s: KubernetesSettings): string {
@@ -96,8 +110,10 @@ export interface ManifestInput {
   settings: KubernetesSettings;
   /** Exactly the values `secretValueNames(settings)` lists. */
   secretValues: RegistrySecretValues;
-  /** `contentChecksum` of the config and secret values. */
+  /** `contentChecksum` of the config and secret values (and of the TLS Secret this program writes). */
   checksum: pulumi.Input<string>;
+  /** The TLS Secret's certificate and key, when `writesTlsSecret(settings)`. */
+  tls?: TlsSecretValues;
 }
 
 /** A Kubernetes object: its API version and kind, a name, labels. */
@@ -123,6 +139,8 @@ export interface KubernetesManifests {
     spec: In.policy.v1.PodDisruptionBudgetSpec;
   };
   garbageCollection?: GarbageCollectionManifests;
+  tlsSecret?: ReturnType<typeof renderTlsSecret>;
+  certificate?: CertificateManifest;
 }
 
 /** The object names, derived from the instance name. */
@@ -257,6 +275,19 @@ export function renderManifests(input: ManifestInput): KubernetesManifests {
     });
     mounts.push({ name: "htpasswd", mountPath: path.posix.dirname(HTPASSWD_PATH), readOnly: true });
   }
+  const tlsSecret = tlsSecretName(instance, s);
+  if (tlsSecret) {
+    const file = (key: string, p: string) => ({ key, path: path.posix.basename(p) });
+    volumes.push({
+      name: "tls",
+      secret: {
+        secretName: tlsSecret,
+        items: [file("tls.crt", TLS_CERT_PATH), file("tls.key", TLS_KEY_PATH)],
+        defaultMode: 0o440,
+      },
+    });
+    mounts.push({ name: "tls", mountPath: TLS_DIR, readOnly: true });
+  }
 
   const resources: In.core.v1.ResourceRequirements = {
     requests: { cpu: s.resources.requests.cpu, memory: s.resources.requests.memory },
@@ -274,7 +305,10 @@ export function renderManifests(input: ManifestInput): KubernetesManifests {
     ...(s.nodeSelector ? { nodeSelector: s.nodeSelector } : {}),
   };
 
-  const httpProbe = { httpGet: { path: "/", port: "http" }, timeoutSeconds: 3 };
+  const httpProbe = {
+    httpGet: { path: "/", port: "http", ...(tlsSecret ? { scheme: "HTTPS" } : {}) },
+    timeoutSeconds: 3,
+  };
   const deployment: KubernetesManifests["deployment"] = {
     apiVersion: "apps/v1",
     kind: "Deployment",
@@ -366,6 +400,12 @@ export function renderManifests(input: ManifestInput): KubernetesManifests {
     service,
   };
 
+  if (writesTlsSecret(s)) {
+    if (!input.tls) throw new Error("renderManifests: the TLS certificate and key are missing");
+    manifests.tlsSecret = renderTlsSecret(tlsSecret!, meta, input.tls);
+  }
+  manifests.certificate = renderCertificate(instance, s, meta);
+
   if (s.createNamespace)
     manifests.namespace = {
       apiVersion: "v1",
@@ -429,6 +469,8 @@ export function manifestList(m: KubernetesManifests): Manifest[] {
     m.namespace,
     m.configMap,
     m.secret,
+    m.tlsSecret,
+    m.certificate,
     m.persistentVolumeClaim,
     m.deployment,
     m.service,

@@ -174,7 +174,7 @@ describe("a cluster-allocated NodePort", () => {
   test("REGISTRY comes from the Service's allocated port, on the advertised host", async () => {
     const run = await runProgram({
       stack: "dev",
-      config: kubernetesConfig({ advertiseHost: "ci-node.internal" }),
+      config: kubernetesConfig({ advertiseHost: "ci-node.internal", insecureRegistry: true }),
     });
     const service = one(run, "kubernetes:core/v1:Service");
     expect(inputsOf(service).spec.ports[0].nodePort).toBeUndefined();

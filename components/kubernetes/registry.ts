@@ -20,13 +20,15 @@ import {
 } from "./manifests";
 import type { KubernetesSettings } from "./settings";
 import { hostWithPort } from "../shared/hostPort";
+import { createSelfSignedTls } from "../shared/selfSignedTls";
+import { writesTlsSecret, type TlsSecretValues } from "./tls";
+import { DEFAULT_HOST, tlsServerNames } from "./tlsSettings";
 
 export interface KubernetesRegistryArgs {
   settings: KubernetesSettings;
 }
 
-/** The address clients dial when advertiseHost is not set: nodes answer it with kube-proxy in iptables mode. */
-export const DEFAULT_HOST = "127.0.0.1";
+export { DEFAULT_HOST };
 
 export class KubernetesRegistry extends pulumi.ComponentResource implements RegistryBackend {
   readonly endpoint: RegistryEndpoint;
@@ -41,11 +43,18 @@ export class KubernetesRegistry extends pulumi.ComponentResource implements Regi
     // The checksum only tells pods to roll; a SHA-256 over values that include the
     // 48-character random http secret reveals none of them, so it may stay in clear
     // (as Helm charts' checksum/secret annotations do) and keep the diff readable.
+    // The TLS Secret this program writes counts too: a renewed certificate rolls the pods,
+    // the only way the registry serves it (it reads its certificate once, at start).
+    const { tls, caCert } = this.serverTls(name, s);
     const configYaml = registryConfigYaml(s);
+    const hashed = {
+      ...secretValues,
+      ...(tls ? { "tls.crt": tls.certificate, "tls.key": tls.key } : {}),
+    };
     const checksum = pulumi.unsecret(
-      pulumi.all({ ...secretValues }).apply((values) => contentChecksum(configYaml, values)),
+      pulumi.all(hashed).apply((values) => contentChecksum(configYaml, values)),
     );
-    const m = renderManifests({ instance: name, settings: s, secretValues, checksum });
+    const m = renderManifests({ instance: name, settings: s, secretValues, checksum, tls });
 
     const namespace = m.namespace
       ? new k8s.core.v1.Namespace(`${name}-namespace`, m.namespace, { parent: this })
@@ -57,12 +66,25 @@ export class KubernetesRegistry extends pulumi.ComponentResource implements Regi
 
     const configMap = new k8s.core.v1.ConfigMap(`${name}-config`, m.configMap, inNamespace);
     const secret = new k8s.core.v1.Secret(`${name}-secrets`, m.secret, inNamespace);
+    const tlsSecret = m.tlsSecret
+      ? new k8s.core.v1.Secret(`${name}-tls`, m.tlsSecret, inNamespace)
+      : undefined;
+    const certificate = m.certificate
+      ? new k8s.apiextensions.CustomResource(`${name}-certificate`, m.certificate, inNamespace)
+      : undefined;
     const claim = m.persistentVolumeClaim
       ? new k8s.core.v1.PersistentVolumeClaim(`${name}-data`, m.persistentVolumeClaim, inNamespace)
       : undefined;
     const deployment = new k8s.apps.v1.Deployment(`${name}`, m.deployment, {
       parent: this,
-      dependsOn: [...(namespace ? [namespace] : []), configMap, secret, ...(claim ? [claim] : [])],
+      dependsOn: [
+        ...(namespace ? [namespace] : []),
+        configMap,
+        secret,
+        ...(tlsSecret ? [tlsSecret] : []),
+        ...(certificate ? [certificate] : []),
+        ...(claim ? [claim] : []),
+      ],
     });
     const service = new k8s.core.v1.Service(`${name}-service`, m.service, inNamespace);
     if (m.podDisruptionBudget)
@@ -97,10 +119,44 @@ export class KubernetesRegistry extends pulumi.ComponentResource implements Regi
       registry,
       username: pulumi.output(credentials.username),
       password: credentials.password,
-      caCert: pulumi.output(""),
+      caCert,
     };
     this.files = [{ path: "kubernetes/manifests.yaml", yamlDocuments: manifestList(m) }];
     this.registerOutputs({ registry, namespace: s.namespace });
+  }
+
+  /**
+   * The certificate and key this program puts in the TLS Secret (selfSigned: made here
+   * with the shared lifetimes; provided: as given), and the CA clients must trust.
+   */
+  private serverTls(
+    name: string,
+    s: KubernetesSettings,
+  ): { tls?: TlsSecretValues; caCert: pulumi.Output<string> } {
+    const t = s.tls;
+    if (t.mode === "selfSigned") {
+      const made = createSelfSignedTls(
+        name,
+        {
+          serverNames: tlsServerNames(s),
+          caCommonName: `registry CA (${pulumi.getStack()})`,
+        },
+        { parent: this },
+      );
+      return {
+        tls: { certificate: made.certificatePem, key: made.privateKeyPem },
+        caCert: made.caCertPem,
+      };
+    }
+    const caCert = pulumi.output(
+      t.mode === "provided" || t.mode === "certManager" ? (t.caCertificate ?? "") : "",
+    );
+    if (t.mode === "provided" && writesTlsSecret(s))
+      return {
+        tls: { certificate: t.certificate!, key: pulumi.secret(t.key!) },
+        caCert,
+      };
+    return { caCert };
   }
 }
 

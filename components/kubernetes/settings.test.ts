@@ -71,6 +71,7 @@ describe("registry:kubernetes defaults", () => {
       replicas: 3,
       nodePort: 30500,
       advertiseHost: "registry.example.com",
+      tls: { mode: "certManager", issuerRef: { name: "ca", kind: "ClusterIssuer" } },
       persistence: { enabled: false },
       resources: {
         requests: { cpu: "250m", memory: "256Mi" },

@@ -15,6 +15,7 @@ import {
   quantity,
 } from "../../config/fields";
 import { checkImageReadsSettings, selfHostedSettings } from "../shared/selfHostedSettings";
+import { checkTls, kubernetesTlsSettings } from "./tlsSettings";
 
 /** Pinned kubectl for the garbage-collection Job: it needs a shell too (Alpine: busybox sh), which registry.k8s.io/kubectl (distroless) lacks. */
 export const DEFAULT_KUBECTL_IMAGE = "docker.io/alpine/kubectl:1.34.1";
@@ -197,6 +198,10 @@ export const kubernetesSettings = z
     nodePort: integer(30000, 32767).optional(),
     /** The host clients dial (default 127.0.0.1: nodes answer NodePorts on loopback only with kube-proxy in iptables mode). */
     advertiseHost: host().optional(),
+    /** TLS served by the registry itself on the NodePort (default mode none: plain HTTP). */
+    tls: kubernetesTlsSettings,
+    /** Plain HTTP on a non-loopback advertiseHost: only when every node's Docker/containerd lists REGISTRY in insecure-registries (default false). */
+    insecureRegistry: bool().default(false),
     /** Where filesystem storage keeps its files; not used with s3 or gcs storage. */
     persistence: persistenceSettings,
     /** The registry container's requests and limits. */
@@ -262,6 +267,7 @@ export const kubernetesSettings = z
         input: s.persistence.storageClass,
         message: "is only read when a claim is created (persistence.existingClaim is set)",
       });
+    checkTls(s, (path, message, input) => ctx.addIssue({ code: "custom", path, message, input }));
     for (const kind of ["cpu", "memory"] as const) {
       const request = s.resources.requests[kind];
       const limit = s.resources.limits[kind];

@@ -30,7 +30,7 @@ export interface RegistryConfigSpec {
   /** Pull-through cache of another registry (its password comes by environment). */
   proxy?: { remoteUrl: string; username?: string; ttl?: string };
   /** The registry's own TLS listener (used where nothing terminates TLS in front). */
-  tls?: { certificate: string; key: string };
+  tls?: { certificate: string; key: string; minimumTls?: "tls1.2" | "tls1.3" };
   /** Maintenance mode: refuse writes, e.g. while garbage collection runs. */
   readOnly?: boolean;
   /** Answer with relative Location headers (behind a TLS proxy with a different host:port). */
@@ -145,7 +145,15 @@ export function registryConfigObject(spec: RegistryConfigSpec): Record<string, u
     addr: spec.listenAddress,
     headers: { "X-Content-Type-Options": ["nosniff"] },
     ...(spec.relativeUrls ? { relativeurls: true } : {}),
-    ...(spec.tls ? { tls: { certificate: spec.tls.certificate, key: spec.tls.key } } : {}),
+    ...(spec.tls
+      ? {
+          tls: {
+            certificate: spec.tls.certificate,
+            key: spec.tls.key,
+            ...(spec.tls.minimumTls ? { minimumtls: spec.tls.minimumTls } : {}),
+          },
+        }
+      : {}),
     ...(spec.debugAddress
       ? { debug: { addr: spec.debugAddress, prometheus: { enabled: true, path: "/metrics" } } }
       : {}),

@@ -49,6 +49,7 @@ const NAMESPACED = [
   "kubernetes:policy/v1:PodDisruptionBudget",
   "kubernetes:rbac.authorization.k8s.io/v1:Role",
   "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+  "kubernetes:cert-manager.io/v1:Certificate",
 ];
 
 export const kubernetesMocks: MockTable = {
