@@ -10,6 +10,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ConfigError } from "../config/errors";
+import { caSignedCertificate } from "./support/certificates";
 import { runRefused } from "./support/configErrors";
 import { runProgram } from "../tools/runProgram";
 import { strayKey, tlsPair } from "./support/keyMaterial";
@@ -30,6 +31,9 @@ interface BadInput {
 const SSH_KEY =
   "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU=\n-----END OPENSSH PRIVATE KEY-----";
 const { certificate: CERT, key: TLS_KEY } = tlsPair();
+/** A real certificate for 127.0.0.1 and localhost, and the key of another one (openssl). */
+const K8S_TLS = caSignedCertificate(["127.0.0.1", "localhost"]);
+const K8S_OTHER_KEY = caSignedCertificate(["127.0.0.1"]).keyPem;
 const SSH_PUB = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBattery battery@test";
 const existing = { mode: "existing", address: "203.0.113.7", privateKey: SSH_KEY };
 const gcpHost = {
@@ -112,6 +116,74 @@ const CASES: BadInput[] = [
     backend: "kubernetes",
     settings: { advertiseHost: "https://registry.example.com" },
     line: `${K}.advertiseHost ${HOST_OR_IP} (got "https://registry.example.com")`,
+  },
+  {
+    name: "a non-loopback advertiseHost over plain HTTP, insecureRegistry not said",
+    backend: "kubernetes",
+    settings: { advertiseHost: "registry.lan" },
+    line: `${K}.tls.mode must not be none when advertiseHost (registry.lan) is not a loopback address: the password would cross the network in clear and Docker refuses such a registry; set tls.mode to selfSigned, provided or certManager, or set insecureRegistry to true if every node's Docker and containerd list REGISTRY in insecure-registries (got "none")`,
+    render: true,
+  },
+  {
+    name: "insecureRegistry with TLS on",
+    backend: "kubernetes",
+    settings: { tls: { mode: "selfSigned" }, insecureRegistry: true },
+    line: `${K}.insecureRegistry must be false when tls.mode is not none (got true)`,
+  },
+  {
+    name: "tls.mode misspelt",
+    backend: "kubernetes",
+    settings: { tls: { mode: "self-signed" } },
+    line: `${K}.tls.mode must be one of none, selfSigned, provided, certManager (got "self-signed")`,
+  },
+  {
+    name: "provided TLS key of another certificate",
+    backend: "kubernetes",
+    settings: {
+      tls: { mode: "provided", certificate: K8S_TLS.certPem, key: K8S_OTHER_KEY },
+    },
+    line: `${K}.tls.key must be the private key of certificate (the first certificate in it)`,
+    render: true,
+  },
+  {
+    name: "provided TLS certificate for another host",
+    backend: "kubernetes",
+    settings: {
+      advertiseHost: "registry.example.com",
+      tls: { mode: "provided", certificate: K8S_TLS.certPem, key: K8S_TLS.keyPem },
+    },
+    line: `${K}.tls.certificate must name registry.example.com, the host clients dial (advertiseHost), in its subject alternative names`,
+  },
+  {
+    name: "provided TLS certificate that does not parse",
+    backend: "kubernetes",
+    settings: {
+      tls: {
+        mode: "provided",
+        certificate: "-----BEGIN CERTIFICATE-----\nMIIBbattery\n-----END CERTIFICATE-----",
+        key: TLS_KEY,
+      },
+    },
+    line: `${K}.tls.certificate must be a PEM certificate that parses as X.509`,
+  },
+  {
+    name: "provided TLS with both PEMs and an existing Secret",
+    backend: "kubernetes",
+    settings: {
+      tls: {
+        mode: "provided",
+        certificate: K8S_TLS.certPem,
+        key: K8S_TLS.keyPem,
+        existingSecret: "registry-tls",
+      },
+    },
+    line: `${K}.tls.existingSecret must not be set with certificate and key: use one or the other`,
+  },
+  {
+    name: "certManager without an issuer",
+    backend: "kubernetes",
+    settings: { tls: { mode: "certManager" } },
+    line: `${K}.tls.issuerRef is required: it must be an object with the issuer's name (and kind Issuer or ClusterIssuer)`,
   },
   {
     name: "unknown top-level key (typo of replicas)",

@@ -54,7 +54,8 @@ export function mapRegistryConfig(
   const config = parse(configYml) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   config.http = { ...config.http, addr: map.addr };
   delete config.http.debug; // a second listener would clash between parallel tests
-  if (map.tls) config.http.tls = map.tls;
+  // Only the files move: minimumtls and the rest of http.tls stay as generated.
+  if (map.tls) config.http.tls = { ...config.http.tls, ...map.tls };
   if (config.storage?.filesystem) config.storage.filesystem.rootdirectory = map.rootDirectory;
   if (config.auth?.htpasswd) {
     if (!map.htpasswdPath)
