@@ -3,7 +3,8 @@
  * state the first `pulumi up` left. Pods read the ConfigMap and Secret at start, so
  * a change to either must change the pod template (and roll the pods).
  */
-import { runCatalogue, stack, type DayTwoCase } from "./lifecycle/catalogue";
+import { caSignedCertificate } from "./support/certificates";
+import { daysAfterFirstUp, runCatalogue, stack, type DayTwoCase } from "./lifecycle/catalogue";
 
 // The committed dev stack (Pulumi.dev.yaml).
 const DEV = {
@@ -23,6 +24,13 @@ const dev = (before: Record<string, unknown>, after: Record<string, unknown>) =>
   before: k8s(before),
   after: k8s(after),
   secretKeys: ["registry:kubernetes"],
+});
+const SELF_SIGNED = { ...DEV, tls: { mode: "selfSigned" } };
+/** A certificate for the default host (127.0.0.1), then its replacement from the same CA user. */
+const [FIRST, SECOND] = [1, 2].map(() => caSignedCertificate(["127.0.0.1", "localhost"]));
+const provided = (c: typeof FIRST) => ({
+  ...DEV,
+  tls: { mode: "provided", certificate: c.certPem, key: c.keyPem },
 });
 const GC = [
   "CronJob/registry-gc",
@@ -161,6 +169,48 @@ const cases: DayTwoCase[] = [
     expect: {
       plan: { replace: ["PersistentVolumeClaim/registry-data"] },
       losesImages: { readme: "Changing `persistence.storageClass`" },
+    },
+  },
+  {
+    title: "turn TLS on (selfSigned) where it was plain HTTP",
+    change: dev(DEV, SELF_SIGNED),
+    expect: {
+      plan: {
+        create: [
+          "CertRequest/registry-server-csr",
+          "LocallySignedCert/registry-server-cert",
+          "PrivateKey/registry-ca-key",
+          "PrivateKey/registry-server-key",
+          "Secret/registry-tls",
+          "SelfSignedCert/registry-ca",
+        ],
+        replace: ["ConfigMap/registry-config"],
+        update: ["Deployment/registry"],
+      },
+    },
+  },
+  {
+    title: "with selfSigned TLS, the server certificate enters its renewal window (day 61)",
+    change: { ...dev(SELF_SIGNED, SELF_SIGNED), secondAt: daysAfterFirstUp(61) },
+    expect: {
+      plan: {
+        // A new certificate from the same CA: REGISTRY_CA_CERT stays; the pods roll to serve it.
+        replace: ["LocallySignedCert/registry-server-cert", "Secret/registry-tls"],
+        update: ["Deployment/registry"],
+      },
+      timeWindow: true,
+    },
+  },
+  {
+    title: "with selfSigned TLS, day 59: nothing to renew yet",
+    change: { ...dev(SELF_SIGNED, SELF_SIGNED), secondAt: daysAfterFirstUp(59) },
+    expect: { plan: {} },
+  },
+  {
+    title: "with provided TLS, put in the replacement certificate",
+    change: dev(provided(FIRST), provided(SECOND)),
+    expect: {
+      plan: { replace: ["Secret/registry-tls"], update: ["Deployment/registry"] },
     },
   },
 ];

@@ -94,11 +94,13 @@ const vm: Server[] = [
 
 const kubernetes: Server[] = [
   {
-    // Pods read the ConfigMap and Secret at start; only a new pod template rolls them.
+    // Pods read the ConfigMap and Secrets (the TLS one too) at start; only a new pod
+    // template rolls them.
     name: "kubernetes registry",
     reads: (run) => [
       inputsOf(run, "registry-config", "data"),
       inputsOf(run, "registry-secrets", "stringData"),
+      inputsOf(run, "registry-tls", "stringData"),
     ],
     restarted: (plan, before, after) => {
       const template = (run: ProgramRun) =>
