@@ -318,7 +318,14 @@ export function renderManifests(input: ManifestInput): KubernetesManifests {
       // Server-side apply without force fails on a field another manager took, such as
       // .spec.replicas after a `kubectl scale` (by a person, or by the garbage collection
       // of earlier releases): pulumi-kubernetes#2491, #3312. The stack's values win.
-      annotations: { "pulumi.com/patchForce": "true" },
+      annotations: {
+        "pulumi.com/patchForce": "true",
+        // A Secret someone else renews (cert-manager, a user): the registry serves a new
+        // certificate only from new pods, which Reloader starts if the cluster runs it.
+        ...(tlsSecret && !writesTlsSecret(s)
+          ? { "secret.reloader.stakater.com/reload": tlsSecret }
+          : {}),
+      },
     },
     spec: {
       replicas: s.replicas,

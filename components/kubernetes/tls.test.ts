@@ -176,7 +176,7 @@ describe("manifests of each TLS mode", () => {
         key: "/etc/registry-tls/tls.key",
         minimumtls: "tls1.2",
       });
-      const pod = m.deployment.spec.template.spec as never as {
+      const pod = (m.deployment.spec.template as { spec: unknown }).spec as {
         volumes: { name: string; secret?: unknown }[];
         containers: {
           volumeMounts: { name: string; mountPath: string }[];
@@ -208,6 +208,13 @@ describe("manifests of each TLS mode", () => {
         mode === "selfSigned" || mode === "provided" ? "kubernetes.io/tls" : undefined,
       );
       expect(m.certificate?.kind).toBe(mode === "certManager" ? "Certificate" : undefined);
+      // Someone else's Secret renews without `pulumi up`: Reloader (if installed) rolls the pods.
+      expect(m.deployment.metadata.annotations).toEqual({
+        "pulumi.com/patchForce": "true",
+        ...(mode === "existingSecret" || mode === "certManager"
+          ? { "secret.reloader.stakater.com/reload": secretName }
+          : {}),
+      });
     },
   );
 
@@ -242,7 +249,7 @@ describe("manifests of each TLS mode", () => {
   test("mode none: no TLS anywhere, HTTP probes (today's manifests)", () => {
     const m = render({});
     expect(parse(m.configMap.data["config.yml"]).http.tls).toBeUndefined();
-    const c = m.deployment.spec.template.spec as never as {
+    const c = (m.deployment.spec.template as { spec: unknown }).spec as {
       volumes: { name: string }[];
       containers: { livenessProbe: { httpGet: unknown } }[];
     };

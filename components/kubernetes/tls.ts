@@ -45,7 +45,10 @@ export function writesTlsSecret(s: KubernetesSettings): boolean {
   return s.tls.mode === "selfSigned" || (s.tls.mode === "provided" && !s.tls.existingSecret);
 }
 
-type Meta = (name: string, component?: string) => {
+type Meta = (
+  name: string,
+  component?: string,
+) => {
   name: string;
   namespace: string;
   labels: Record<string, string>;

@@ -38,8 +38,7 @@ const providedTls = z.strictObject({
  */
 function checkProvided(raw: unknown, ctx: z.RefinementCtx): unknown {
   const t = raw as
-    | { mode?: unknown; certificate?: unknown; key?: unknown; existingSecret?: unknown }
-    | undefined;
+    { mode?: unknown; certificate?: unknown; key?: unknown; existingSecret?: unknown } | undefined;
   if (!t || typeof t !== "object" || t.mode !== "provided") return raw;
   const issue = (path: string[], message: string) =>
     ctx.addIssue({ code: "custom", path, message, input: undefined });
@@ -134,17 +133,14 @@ export function checkTls(
   if (s.tls.mode !== "none" && s.insecureRegistry)
     issue(["insecureRegistry"], "must be false when tls.mode is not none", true);
   if (s.tls.mode === "provided" && s.tls.certificate !== undefined) {
-    let names = true;
+    let cert: X509Certificate;
     try {
-      const cert = new X509Certificate(s.tls.certificate);
-      names = Boolean(
-        net.isIP(advertised) ? cert.checkIP(advertised) : cert.checkHost(advertised),
-      );
+      cert = new X509Certificate(s.tls.certificate);
     } catch {
       issue(["tls", "certificate"], "must be a PEM certificate that parses as X.509", undefined);
       return;
     }
-    if (!names)
+    if (!(net.isIP(advertised) ? cert.checkIP(advertised) : cert.checkHost(advertised)))
       issue(
         ["tls", "certificate"],
         `must name ${advertised}, the host clients dial (advertiseHost), in its subject alternative names`,
