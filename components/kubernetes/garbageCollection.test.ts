@@ -16,7 +16,8 @@ import type { IContainer } from "kubernetes-models/v1/Container";
 import { httpGet } from "../../tests/support/http";
 import { startRegistry } from "../../tests/support/registry";
 import { describeWithTools, run, tool } from "../../tests/support/tools";
-import { contentChecksum, registryConfigYaml, renderManifests } from "./manifests";
+import { registryConfigYaml, renderManifests } from "./manifests";
+import { contentChecksum } from "./secretValues";
 import { kubernetesSettings } from "./settings";
 
 function render(raw: Record<string, unknown> = {}) {

@@ -11,7 +11,6 @@ import {
   renderRegistryConfig,
 } from "../shared/registryConfig";
 import {
-  contentChecksum,
   DATA_DIR,
   GCS_KEY_PATH,
   HTPASSWD_PATH,
@@ -19,10 +18,9 @@ import {
   registryConfigSpec,
   registryConfigYaml,
   renderManifests,
-  secretValueNames,
   type KubernetesManifests,
-  type RegistrySecretValues,
 } from "./manifests";
+import { contentChecksum, secretValueNames, type RegistrySecretValues } from "./secretValues";
 import { kubernetesSettings } from "./settings";
 import {
   podSpecsOf,

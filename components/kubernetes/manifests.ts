@@ -7,77 +7,44 @@
  * Secret values are `Input<string>`: plain strings in tests, secret Outputs in the
  * component, so the same objects serve both.
  */
-import { createHash } from "node:crypto";
-import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import type * as In from "@pulumi/kubernetes/types/input";
 import {
   registryConfigPath,
-  registrySecretEnv,
   renderRegistryConfig,
   type RegistryConfigSpec,
 } from "../shared/registryConfig";
 import { selfHostedConfigSpec } from "../shared/selfHostedConfig";
 import { renderGarbageCollection, type GarbageCollectionManifests } from "./garbageCollection";
+import { RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY, RUN_AS } from "./podSecurity";
+import { podVolumes, type SecretFiles } from "./podVolumes";
+import {
+  SECRET_KEYS,
+  secretValueNames,
+  type RegistrySecretValues,
+  type SecretValueName,
+} from "./secretValues";
 import type { KubernetesSettings } from "./settings";
 import {
   registryTlsSpec,
   renderCertificate,
   renderTlsSecret,
-  TLS_CERT_PATH,
-  TLS_DIR,
-  TLS_KEY_PATH,
+  tlsSecretFiles,
   tlsSecretName,
   writesTlsSecret,
   type CertificateManifest,
   type TlsSecretValues,
 } from "./tls";
 
+export { RUN_AS };
+
 /** The registry's port inside the pod and on the Service. */
 export const REGISTRY_PORT = 5000;
-/** The registry container's user and group: non-root, as Pod Security "restricted" wants. */
-export const RUN_AS = 1000;
 export const DATA_DIR = "/var/lib/registry";
 export const HTPASSWD_PATH = "/auth/htpasswd";
 export const GCS_KEY_PATH = "/etc/registry-gcs/key.json";
 /** The registry's container in the Deployment's pods (garbage collection execs into it). */
 export const REGISTRY_CONTAINER = "registry";
-/** The secret values the registry may need, by what they are. */
-export interface RegistrySecretValues {
-  httpSecret: pulumi.Input<string>;
-  htpasswd?: pulumi.Input<string>;
-  s3AccessKey?: pulumi.Input<string>;
-  s3SecretKey?: pulumi.Input<string>;
-  proxyPassword?: pulumi.Input<string>;
-  gcsKeyJson?: pulumi.Input<string>;
-}
-export type SecretValueName = keyof RegistrySecretValues;
-
-/**
- * Each secret value: its key in the Secret, and how the registry reads it (env var or
- * file). A value read by env is stored as the env must receive it: a YAML string
- * (registrySecretEnvVars; the component quotes it).
- */
-const SECRET_KEYS: Record<SecretValueName, { key: string; env?: string }> = {
-  httpSecret: { key: "http-secret", env: registrySecretEnv.httpSecret },
-  htpasswd: { key: "htpasswd" },
-  s3AccessKey: { key: "s3-access-key", env: registrySecretEnv.s3AccessKey },
-  s3SecretKey: { key: "s3-secret-key", env: registrySecretEnv.s3SecretKey },
-  proxyPassword: { key: "proxy-password", env: registrySecretEnv.proxyPassword },
-  gcsKeyJson: { key: "gcs-key.json" },
-};
-
-/** Which secret values these settings need (the component supplies exactly these). */
-export function secretValueNames(s: KubernetesSettings): SecretValueName[] {
-  const names: SecretValueName[] = ["httpSecret"];
-  if (s.auth.enabled) names.push("htpasswd");
-  if (s.storage.driver === "s3" && s.storage.s3?.accessKey) names.push("s3AccessKey");
-  if (s.storage.driver === "s3" && s.storage.s3?.secretKey) names.push("s3SecretKey");
-  if (s.proxy?.password) names.push("proxyPassword");
-  if (s.storage.driver === "gcs" && s.storage.gcs?.keyJson) names.push("gcsKeyJson");
-  return names;
-}
-
 /** The registry's config.yml model for these settings (secrets go by env or file, never in it). */
 export function registryConfigSpec(s: KubernetesSettings): RegistryConfigSpec {
   const spec = selfHostedConfigSpec(s, {
@@ -92,16 +59,6 @@ export function registryConfigSpec(s: KubernetesSettings): RegistryConfigSpec {
 
 export function registryConfigYaml(s: KubernetesSettings): string {
   return renderRegistryConfig(registryConfigSpec(s));
-}
-
-/**
- * A digest of the config and the secret values, put on the pod template so that pods
- * roll when either changes (the registry reads both only at start).
- */
-export function contentChecksum(configYaml: string, secrets: Record<string, string>): string {
-  const hash = createHash("sha256").update(configYaml);
-  for (const key of Object.keys(secrets).sort()) hash.update(`\0${key}\0${secrets[key]}`);
-  return hash.digest("hex");
 }
 
 export interface ManifestInput {
@@ -164,23 +121,6 @@ function imageVersion(image: string): string | undefined {
   return tag?.[1];
 }
 
-const RESTRICTED_POD_SECURITY: In.core.v1.PodSecurityContext = {
-  runAsNonRoot: true,
-  runAsUser: RUN_AS,
-  runAsGroup: RUN_AS,
-  // Volumes (the PVC, mounted secrets) become group-owned by 1000, so the registry can use them.
-  fsGroup: RUN_AS,
-  seccompProfile: { type: "RuntimeDefault" },
-};
-
-const RESTRICTED_CONTAINER_SECURITY: In.core.v1.SecurityContext = {
-  runAsNonRoot: true,
-  allowPrivilegeEscalation: false,
-  readOnlyRootFilesystem: true,
-  capabilities: { drop: ["ALL"] },
-  seccompProfile: { type: "RuntimeDefault" },
-};
-
 export function renderManifests(input: ManifestInput): KubernetesManifests {
   const { instance, settings: s } = input;
   const names = objectNames(instance);
@@ -231,63 +171,27 @@ export function renderManifests(input: ManifestInput): KubernetesManifests {
   // node would wait for it forever (Multi-Attach) while the old pod keeps it.
   const singleNodeVolume = persistent && s.persistence.accessMode === "ReadWriteOnce";
 
-  const volumes: In.core.v1.Volume[] = [
-    {
-      name: "config",
-      configMap: {
-        name: names.configMap,
-        items: [{ key: "config.yml", path: path.posix.basename(configPath) }],
-      },
-    },
-    { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
-  ];
-  const mounts: In.core.v1.VolumeMount[] = [
-    { name: "config", mountPath: path.posix.dirname(configPath), readOnly: true },
-    { name: "tmp", mountPath: "/tmp" },
-  ];
-  if (filesystem) {
-    volumes.push(
-      persistent
-        ? { name: "data", persistentVolumeClaim: { claimName } }
-        : { name: "data", emptyDir: { sizeLimit: s.persistence.size } },
-    );
-    mounts.push({ name: "data", mountPath: DATA_DIR });
-  }
-  if (needed.includes("gcsKeyJson")) {
-    volumes.push({
-      name: "gcs-key",
-      secret: {
-        secretName: names.secret,
-        items: [{ key: SECRET_KEYS.gcsKeyJson.key, path: path.posix.basename(GCS_KEY_PATH) }],
-        defaultMode: 0o440,
-      },
-    });
-    mounts.push({ name: "gcs-key", mountPath: path.posix.dirname(GCS_KEY_PATH), readOnly: true });
-  }
-  if (needed.includes("htpasswd")) {
-    volumes.push({
-      name: "htpasswd",
-      secret: {
-        secretName: names.secret,
-        items: [{ key: SECRET_KEYS.htpasswd.key, path: path.posix.basename(HTPASSWD_PATH) }],
-        defaultMode: 0o440,
-      },
-    });
-    mounts.push({ name: "htpasswd", mountPath: path.posix.dirname(HTPASSWD_PATH), readOnly: true });
-  }
   const tlsSecret = tlsSecretName(instance, s);
-  if (tlsSecret) {
-    const file = (key: string, p: string) => ({ key, path: path.posix.basename(p) });
-    volumes.push({
-      name: "tls",
-      secret: {
-        secretName: tlsSecret,
-        items: [file("tls.crt", TLS_CERT_PATH), file("tls.key", TLS_KEY_PATH)],
-        defaultMode: 0o440,
-      },
-    });
-    mounts.push({ name: "tls", mountPath: TLS_DIR, readOnly: true });
-  }
+  const fromRegistrySecret = (volume: string, n: SecretValueName, file: string): SecretFiles[] =>
+    needed.includes(n)
+      ? [{ volume, secretName: names.secret, files: [[SECRET_KEYS[n].key, file]] }]
+      : [];
+  const { volumes, mounts } = podVolumes({
+    configMapName: names.configMap,
+    configPath,
+    data: filesystem
+      ? {
+          dataDir: DATA_DIR,
+          claimName: persistent ? claimName : undefined,
+          emptyDirSize: s.persistence.size,
+        }
+      : undefined,
+    secretFiles: [
+      ...fromRegistrySecret("gcs-key", "gcsKeyJson", GCS_KEY_PATH),
+      ...fromRegistrySecret("htpasswd", "htpasswd", HTPASSWD_PATH),
+      ...(tlsSecret ? [tlsSecretFiles(tlsSecret)] : []),
+    ],
+  });
 
   const resources: In.core.v1.ResourceRequirements = {
     requests: { cpu: s.resources.requests.cpu, memory: s.resources.requests.memory },

@@ -10,14 +10,8 @@ import { createCredentials, type RegistryCredentials } from "../shared/credentia
 import type { GeneratedFile, RegistryBackend, RegistryEndpoint } from "../shared/contract";
 import { registrySecretEnv } from "../shared/registryConfig";
 import { selfHostedSecretEnv } from "../shared/selfHostedConfig";
-import {
-  contentChecksum,
-  manifestList,
-  registryConfigYaml,
-  renderManifests,
-  secretValueNames,
-  type RegistrySecretValues,
-} from "./manifests";
+import { manifestList, registryConfigYaml, renderManifests } from "./manifests";
+import { contentChecksum, secretValueNames, type RegistrySecretValues } from "./secretValues";
 import type { KubernetesSettings } from "./settings";
 import { hostWithPort } from "../shared/hostPort";
 import { createSelfSignedTls } from "../shared/selfSignedTls";

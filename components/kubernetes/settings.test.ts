@@ -1,37 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError } from "../../config/errors";
-import { readBackendSettings } from "../../config/load";
 import { DEFAULT_REGISTRY_IMAGE } from "../shared/selfHostedSettings";
-import {
-  DEFAULT_KUBECTL_IMAGE,
-  isCronSchedule,
-  kubernetesSettings,
-  parseQuantity,
-} from "./settings";
+import { DEFAULT_KUBECTL_IMAGE, isCronSchedule, parseQuantity } from "./settings";
+import { loadSettings, settingsProblems } from "./testing";
 
-/** Parses `registry:kubernetes` as the program does; returns the settings or the error lines. */
-function load(value: unknown) {
-  const config: Record<string, string> = {
-    "registry:backend": "kubernetes",
-    "registry:kubernetes": JSON.stringify(value),
-  };
-  return readBackendSettings(
-    "kubernetes",
-    kubernetesSettings,
-    (k) => config[k],
-    Object.keys(config),
-  );
-}
-
-function problems(value: unknown): string[] {
-  try {
-    load(value);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
+const load = loadSettings;
+const problems = settingsProblems;
 
 const s3 = { driver: "s3", s3: { bucket: "images", region: "eu-west-1" } };
 

@@ -16,6 +16,34 @@ import { CronJob } from "kubernetes-models/batch/v1";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
 import { Role, RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1";
 import type { IPodSpec } from "kubernetes-models/v1/PodSpec";
+import { ConfigError } from "../../config/errors";
+import { readBackendSettings } from "../../config/load";
+import { kubernetesSettings, type KubernetesSettings } from "./settings";
+
+/** Parses `registry:kubernetes` as the program does; returns the settings. */
+export function loadSettings(value: unknown): KubernetesSettings {
+  const config: Record<string, string> = {
+    "registry:backend": "kubernetes",
+    "registry:kubernetes": JSON.stringify(value),
+  };
+  return readBackendSettings(
+    "kubernetes",
+    kubernetesSettings,
+    (k) => config[k],
+    Object.keys(config),
+  );
+}
+
+/** The error lines `registry:kubernetes` gets (none: it is valid). */
+export function settingsProblems(value: unknown): string[] {
+  try {
+    loadSettings(value);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
 
 type ModelClass = new (data: never) => { validate(): void };
 

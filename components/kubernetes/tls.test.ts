@@ -5,37 +5,20 @@
  */
 import { X509Certificate } from "node:crypto";
 import { parse } from "yaml";
-import { ConfigError } from "../../config/errors";
-import { readBackendSettings } from "../../config/load";
 import { reveal, runProgram, type ProgramRun } from "../../tools/runProgram";
 import { caSignedCertificate, type TestCertificates } from "../../tests/support/certificates";
 import { manifestList, renderManifests } from "./manifests";
-import { kubernetesSettings, type KubernetesSettings } from "./settings";
-import { podSpecsOf, restrictedViolations, validateAgainstSchema } from "./testing";
+import {
+  loadSettings,
+  podSpecsOf,
+  restrictedViolations,
+  settingsProblems,
+  validateAgainstSchema,
+} from "./testing";
 import { tlsServerNames } from "./tlsSettings";
 
-function load(value: unknown): KubernetesSettings {
-  const config: Record<string, string> = {
-    "registry:backend": "kubernetes",
-    "registry:kubernetes": JSON.stringify(value),
-  };
-  return readBackendSettings(
-    "kubernetes",
-    kubernetesSettings,
-    (k) => config[k],
-    Object.keys(config),
-  );
-}
-
-function problems(value: unknown): string[] {
-  try {
-    load(value);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
+const load = loadSettings;
+const problems = settingsProblems;
 
 // Made when the file loads: test.each tables read them.
 const lan: TestCertificates = caSignedCertificate(["registry.lan", "10.0.0.5"]);

@@ -8,6 +8,7 @@
 import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import type { RegistryConfigSpec } from "../shared/registryConfig";
+import type { SecretFiles } from "./podVolumes";
 import { splitServerNames } from "../shared/selfSignedTls";
 import type { KubernetesSettings } from "./settings";
 import { tlsServerNames } from "./tlsSettings";
@@ -32,6 +33,18 @@ export function tlsSecretName(instance: string, s: KubernetesSettings): string |
   if (s.tls.mode === "none") return undefined;
   if (s.tls.mode === "provided" && s.tls.existingSecret) return s.tls.existingSecret;
   return `${instance}-tls`;
+}
+
+/** The TLS Secret's files as the registry container mounts them. */
+export function tlsSecretFiles(secretName: string): SecretFiles {
+  return {
+    volume: "tls",
+    secretName,
+    files: [
+      ["tls.crt", TLS_CERT_PATH],
+      ["tls.key", TLS_KEY_PATH],
+    ],
+  };
 }
 
 /** The certificate and key this program puts in the TLS Secret (selfSigned, provided PEMs). */

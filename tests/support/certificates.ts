@@ -1,5 +1,5 @@
 /** Certificates made by openssl for tests: a CA and a server certificate it signs. */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
@@ -44,5 +44,42 @@ export function caSignedCertificate(names: string[], days = 30): TestCertificate
     return { caPem: read("ca.crt"), certPem: read("server.crt"), keyPem: read("server.key") };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * `openssl s_client` at one TLS version, verifying against caFile. The client's own
+ * floor is lowered (SECLEVEL=0), so a refused TLS 1.1 is the server's doing: OpenSSL 3
+ * would refuse it by itself otherwise (REFERENCE section 1).
+ */
+export function tlsHandshake(address: string, version: string, caFile: string) {
+  return spawnSync(
+    tool("openssl"),
+    [
+      "s_client",
+      "-connect",
+      address,
+      version,
+      "-cipher",
+      "DEFAULT@SECLEVEL=0",
+      "-CAfile",
+      caFile,
+      "-verify_return_error",
+    ],
+    { input: "", encoding: "utf8", timeout: 20_000 },
+  );
+}
+
+/** The server refuses TLS 1.1, and TLS 1.2 and 1.3 connect and verify against caFile. */
+export function expectTls12AndUp(address: string, caFile: string): void {
+  const old = tlsHandshake(address, "-tls1_1", caFile);
+  expect(old.status).not.toBe(0);
+  expect(old.stdout + old.stderr).toMatch(
+    /alert protocol version|unsupported protocol|no protocols available/,
+  );
+  for (const version of ["-tls1_2", "-tls1_3"]) {
+    const ok = tlsHandshake(address, version, caFile);
+    expect([version, ok.status]).toEqual([version, 0]);
+    expect(ok.stdout).toMatch(/Verify return code: 0 \(ok\)/);
   }
 }
