@@ -255,6 +255,22 @@ export function secret(rule: z.ZodType<string>) {
   return schema;
 }
 
+/**
+ * Whether a provided key (a `secret()` value) is the private key of the first certificate
+ * in `certificate`. True when either does not parse or is the offline placeholder: their
+ * own rules report that. The key's text is read for the check only.
+ */
+export function providedKeyMatches(certificate: string, key: unknown): boolean {
+  const text = secretTextForCheck(key);
+  const [first] = certificateBlocks(certificate) ?? [];
+  if (!text || text === OFFLINE_SECRET || !first) return true;
+  try {
+    return new crypto.X509Certificate(first).checkPrivateKey(crypto.createPrivateKey(text));
+  } catch {
+    return true;
+  }
+}
+
 /** A password given in config: at least 16 characters, no whitespace or colon (htpasswd). */
 export const password = () =>
   secret(pattern(/^[^\s:]{16,128}$/, "at least 16 characters, with no spaces or colons"));

@@ -34,7 +34,7 @@ const SHARED = [
 ];
 /** Written by hand: a secret key the schemas gain must be added here, with its cases. */
 const SECRET_KEYS: Record<Backend, string[]> = {
-  kubernetes: SHARED,
+  kubernetes: [...SHARED, "tls.key"],
   docker: SHARED,
   vm: [...SHARED, "host.privateKey", "host.sshPrivateKey", "tls.key"],
   gcp: [],

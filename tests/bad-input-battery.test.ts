@@ -10,10 +10,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ConfigError } from "../config/errors";
-import { caSignedCertificate } from "./support/certificates";
 import { runRefused } from "./support/configErrors";
 import { runProgram } from "../tools/runProgram";
-import { strayKey, tlsPair } from "./support/keyMaterial";
+import { strayKey, tlsPair, newTlsPair } from "./support/keyMaterial";
 
 type Backend = "kubernetes" | "vm" | "gcp" | "docker";
 
@@ -32,8 +31,8 @@ const SSH_KEY =
   "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU=\n-----END OPENSSH PRIVATE KEY-----";
 const { certificate: CERT, key: TLS_KEY } = tlsPair();
 /** A real certificate for 127.0.0.1 and localhost, and the key of another one (openssl). */
-const K8S_TLS = caSignedCertificate(["127.0.0.1", "localhost"]);
-const K8S_OTHER_KEY = caSignedCertificate(["127.0.0.1"]).keyPem;
+const K8S_TLS = newTlsPair(["127.0.0.1", "localhost"]);
+const K8S_OTHER_KEY = strayKey();
 const SSH_PUB = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBattery battery@test";
 const existing = { mode: "existing", address: "203.0.113.7", privateKey: SSH_KEY };
 const gcpHost = {
@@ -140,9 +139,9 @@ const CASES: BadInput[] = [
     name: "provided TLS key of another certificate",
     backend: "kubernetes",
     settings: {
-      tls: { mode: "provided", certificate: K8S_TLS.certPem, key: K8S_OTHER_KEY },
+      tls: { mode: "provided", certificate: K8S_TLS.certificate, key: K8S_OTHER_KEY },
     },
-    line: `${K}.tls.key must be the private key of certificate (the first certificate in it)`,
+    line: `${K}.tls.key does not match tls.certificate: the first certificate must be the server's own, issued for this key`,
     render: true,
   },
   {
@@ -150,7 +149,7 @@ const CASES: BadInput[] = [
     backend: "kubernetes",
     settings: {
       advertiseHost: "registry.example.com",
-      tls: { mode: "provided", certificate: K8S_TLS.certPem, key: K8S_TLS.keyPem },
+      tls: { mode: "provided", certificate: K8S_TLS.certificate, key: K8S_TLS.key },
     },
     line: `${K}.tls.certificate must name registry.example.com, the host clients dial (advertiseHost), in its subject alternative names`,
   },
@@ -164,7 +163,7 @@ const CASES: BadInput[] = [
         key: TLS_KEY,
       },
     },
-    line: `${K}.tls.certificate must be a PEM certificate that parses as X.509`,
+    line: `${K}.tls.certificate must be a PEM certificate (certificate 1 does not parse as X.509)`,
   },
   {
     name: "provided TLS with both PEMs and an existing Secret",
@@ -172,12 +171,12 @@ const CASES: BadInput[] = [
     settings: {
       tls: {
         mode: "provided",
-        certificate: K8S_TLS.certPem,
-        key: K8S_TLS.keyPem,
+        certificate: K8S_TLS.certificate,
+        key: K8S_TLS.key,
         existingSecret: "registry-tls",
       },
     },
-    line: `${K}.tls.existingSecret must not be set with certificate and key: use one or the other`,
+    line: `${K}.tls.existingSecret must not be set with certificate and key: use one or the other (got "registry-tls")`,
   },
   {
     name: "certManager without an issuer",

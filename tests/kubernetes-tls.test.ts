@@ -12,7 +12,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { reveal, runProgram, type ProgramRun } from "../tools/runProgram";
-import { caSignedCertificate, expectTls12AndUp } from "./support/certificates";
+import { expectTls12AndUp } from "./support/tlsChecks";
+import { newTlsPair } from "./support/keyMaterial";
 import { httpGet } from "./support/http";
 import { buildImage, certDirWith, copyImage, pushAndPull, type BuiltImage } from "./support/images";
 import { startRegistry, type RunningRegistry } from "./support/registry";
@@ -42,7 +43,7 @@ function podFiles(run: ProgramRun) {
   return { configYml, htpasswd: secretData.htpasswd, env, tlsData };
 }
 
-const provided = caSignedCertificate(["127.0.0.1", "localhost"]);
+const provided = newTlsPair(["127.0.0.1", "localhost"]);
 
 describeWithTools(
   "kubernetes backend TLS, served by docker-registry, verified by skopeo",
@@ -54,9 +55,9 @@ describeWithTools(
         "provided",
         {
           mode: "provided",
-          certificate: provided.certPem,
-          key: provided.keyPem,
-          caCertificate: provided.caPem,
+          certificate: provided.certificate,
+          key: provided.key,
+          caCertificate: provided.ca,
         },
       ],
     ])("tls.mode %s", (mode, tls) => {
@@ -110,7 +111,7 @@ describeWithTools(
         });
         expect(run.outputs.REGISTRY.value).toBe("127.0.0.1:30500");
         expect(ca).toMatch(/^-----BEGIN CERTIFICATE-----/);
-        if (mode === "provided") expect(ca).toBe(provided.caPem);
+        if (mode === "provided") expect(ca).toBe(provided.ca);
       });
 
       test("HTTPS verified against REGISTRY_CA_CERT: /v2/ is 401 without credentials, 200 with the CI user's", async () => {

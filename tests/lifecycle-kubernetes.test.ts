@@ -3,7 +3,7 @@
  * state the first `pulumi up` left. Pods read the ConfigMap and Secret at start, so
  * a change to either must change the pod template (and roll the pods).
  */
-import { caSignedCertificate } from "./support/certificates";
+import { newTlsPair } from "./support/keyMaterial";
 import { daysAfterFirstUp, runCatalogue, stack, type DayTwoCase } from "./lifecycle/catalogue";
 
 // The committed dev stack (Pulumi.dev.yaml).
@@ -27,10 +27,10 @@ const dev = (before: Record<string, unknown>, after: Record<string, unknown>) =>
 });
 const SELF_SIGNED = { ...DEV, tls: { mode: "selfSigned" } };
 /** A certificate for the default host (127.0.0.1), then its replacement from the same CA user. */
-const [FIRST, SECOND] = [1, 2].map(() => caSignedCertificate(["127.0.0.1", "localhost"]));
+const [FIRST, SECOND] = [1, 2].map(() => newTlsPair(["127.0.0.1", "localhost"]));
 const provided = (c: typeof FIRST) => ({
   ...DEV,
-  tls: { mode: "provided", certificate: c.certPem, key: c.keyPem },
+  tls: { mode: "provided", certificate: c.certificate, key: c.key },
 });
 const GC = [
   "CronJob/registry-gc",

@@ -17,11 +17,10 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { renderedFiles } from "../tools/render";
 import { runProgram, type ProgramRun } from "../tools/runProgram";
-import { caSignedCertificate } from "./support/certificates";
 import { runRefused } from "./support/configErrors";
 import { findSecrets, generatedSecrets, readTree } from "./support/secretScan";
 import { describeWithTools, tool } from "./support/tools";
-import { serviceAccountKeyJson, tlsPair } from "./support/keyMaterial";
+import { serviceAccountKeyJson, tlsPair, newTlsPair } from "./support/keyMaterial";
 
 const ROOT = path.resolve(__dirname, "..");
 const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
@@ -30,11 +29,11 @@ const pem = (kind: string, body: string) =>
   `-----BEGIN ${kind}-----\n${Buffer.from(body).toString("base64")}\n-----END ${kind}-----\n`;
 
 /** A real certificate and key for 127.0.0.1 (Kubernetes checks that the key matches). */
-const K8S_TLS = caSignedCertificate(["127.0.0.1", "localhost"]);
+const K8S_TLS = newTlsPair(["127.0.0.1", "localhost"]);
 
 /** Known values, each one unique and long enough that a match is never chance. */
 const KNOWN = {
-  k8sTlsKey: K8S_TLS.keyPem,
+  k8sTlsKey: K8S_TLS.key,
   k8sPassword: "Audit-k8s-Password-5d1f0c",
   vmPassword: "Audit-vm-Password-9a7e3b",
   dockerPassword: "Audit-docker-Password-2c8e4f",
@@ -99,7 +98,7 @@ const VARIANTS: Variant[] = [
     config: {
       "registry:backend": "kubernetes",
       "registry:kubernetes": {
-        tls: { mode: "provided", certificate: K8S_TLS.certPem, key: KNOWN.k8sTlsKey },
+        tls: { mode: "provided", certificate: K8S_TLS.certificate, key: KNOWN.k8sTlsKey },
       },
     },
     known: ["k8sTlsKey"],

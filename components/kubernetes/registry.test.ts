@@ -187,7 +187,11 @@ describe("a cluster-allocated NodePort", () => {
   test("an IPv6 advertiseHost is written in brackets (issue 14 item 12)", async () => {
     const fixed = await runProgram({
       stack: "dev",
-      config: kubernetesConfig({ advertiseHost: "fd00::1", nodePort: 30500 }),
+      config: kubernetesConfig({
+        advertiseHost: "fd00::1",
+        nodePort: 30500,
+        insecureRegistry: true,
+      }),
     });
     expect(fixed.outputs.REGISTRY.value).toBe("[fd00::1]:30500");
     const allocated = await runProgram({

@@ -6,7 +6,7 @@
 import { X509Certificate } from "node:crypto";
 import { parse } from "yaml";
 import { reveal, runProgram, type ProgramRun } from "../../tools/runProgram";
-import { caSignedCertificate, type TestCertificates } from "../../tests/support/certificates";
+import { newTlsPair, type TlsPair } from "../../tests/support/keyMaterial";
 import { manifestList, renderManifests } from "./manifests";
 import {
   loadSettings,
@@ -21,8 +21,8 @@ const load = loadSettings;
 const problems = settingsProblems;
 
 // Made when the file loads: test.each tables read them.
-const lan: TestCertificates = caSignedCertificate(["registry.lan", "10.0.0.5"]);
-const other: TestCertificates = caSignedCertificate(["registry.lan"]);
+const lan: TlsPair = newTlsPair(["registry.lan", "10.0.0.5"]);
+const other: TlsPair = newTlsPair(["registry.lan"]);
 
 const K = "registry:kubernetes";
 
@@ -68,7 +68,7 @@ describe("registry:kubernetes.tls rules", () => {
     ],
     [
       { tls: "selfSigned" },
-      `${K}.tls must be an object with a mode (none, selfSigned, provided, certManager) (got "selfSigned")`,
+      `${K}.tls must be an object with a mode (none, selfSigned, provided, certManager) (got a string)`,
     ],
     [
       { tls: { mode: "selfSigned", serverNames: ["bad name"] } },
@@ -98,19 +98,19 @@ describe("registry:kubernetes.tls rules", () => {
   test("provided: the key must be the certificate's, the certificate must name advertiseHost; no PEM in any line", () => {
     const provided = (t: Record<string, unknown>, host = "registry.lan") =>
       problems({ advertiseHost: host, tls: { mode: "provided", ...t } });
-    expect(provided({ certificate: lan.certPem, key: lan.keyPem })).toEqual([]);
-    expect(provided({ certificate: lan.certPem, key: lan.keyPem }, "10.0.0.5")).toEqual([]);
+    expect(provided({ certificate: lan.certificate, key: lan.key })).toEqual([]);
+    expect(provided({ certificate: lan.certificate, key: lan.key }, "10.0.0.5")).toEqual([]);
     const lines = [
-      ...provided({ certificate: lan.certPem, key: other.keyPem }),
-      ...provided({ certificate: lan.certPem, key: lan.keyPem }, "registry.example.com"),
-      ...provided({ certificate: lan.certPem }),
-      ...provided({ certificate: lan.certPem, key: lan.keyPem, existingSecret: "tls" }),
+      ...provided({ certificate: lan.certificate, key: other.key }),
+      ...provided({ certificate: lan.certificate, key: lan.key }, "registry.example.com"),
+      ...provided({ certificate: lan.certificate }),
+      ...provided({ certificate: lan.certificate, key: lan.key, existingSecret: "tls" }),
     ];
     expect(lines).toEqual([
-      `${K}.tls.key must be the private key of certificate (the first certificate in it)`,
+      `${K}.tls.key does not match tls.certificate: the first certificate must be the server's own, issued for this key`,
       `${K}.tls.certificate must name registry.example.com, the host clients dial (advertiseHost), in its subject alternative names`,
       `${K}.tls.key is required with the other`,
-      `${K}.tls.existingSecret must not be set with certificate and key: use one or the other`,
+      `${K}.tls.existingSecret must not be set with certificate and key: use one or the other (got "tls")`,
     ]);
     for (const line of lines) expect(line).not.toMatch(/BEGIN|MII/);
   });
@@ -123,13 +123,13 @@ describe("manifests of each TLS mode", () => {
       settings: load(settings),
       secretValues: { httpSecret: '"s"', htpasswd: "ci:$2y$10$x" },
       checksum: "0".repeat(64),
-      tls: { certificate: lan.certPem, key: lan.keyPem },
+      tls: { certificate: lan.certificate, key: lan.key },
     });
   const modes = {
     selfSigned: { advertiseHost: "registry.lan", tls: { mode: "selfSigned" } },
     provided: {
       advertiseHost: "registry.lan",
-      tls: { mode: "provided", certificate: lan.certPem, key: lan.keyPem },
+      tls: { mode: "provided", certificate: lan.certificate, key: lan.key },
     },
     existingSecret: {
       advertiseHost: "registry.lan",
@@ -282,26 +282,26 @@ describe("a program run with TLS", () => {
   test("provided PEMs: the Secret holds them as given, REGISTRY_CA_CERT is caCertificate", async () => {
     const run = await runWith({
       mode: "provided",
-      certificate: lan.certPem,
-      key: lan.keyPem,
-      caCertificate: lan.caPem,
+      certificate: lan.certificate,
+      key: lan.key,
+      caCertificate: lan.ca,
     });
     const secret = find(run, "kubernetes:core/v1:Secret", "registry-tls");
-    expect(secret.stringData).toEqual({ "tls.crt": lan.certPem, "tls.key": lan.keyPem });
-    expect(run.outputs.REGISTRY_CA_CERT.value).toBe(lan.caPem);
+    expect(secret.stringData).toEqual({ "tls.crt": lan.certificate, "tls.key": lan.key });
+    expect(run.outputs.REGISTRY_CA_CERT.value).toBe(lan.ca);
   });
 
   test("a new provided certificate rolls the pods (the checksum covers the TLS Secret this program writes)", async () => {
     const checksum = async (tls: Record<string, unknown>) =>
       find(await runWith(tls), "kubernetes:apps/v1:Deployment", "registry").spec.template.metadata
         .annotations["checksum/config-and-secrets"];
-    const a = await checksum({ mode: "provided", certificate: lan.certPem, key: lan.keyPem });
-    const again = await checksum({ mode: "provided", certificate: lan.certPem, key: lan.keyPem });
-    const renewed = caSignedCertificate(["registry.lan"]);
+    const a = await checksum({ mode: "provided", certificate: lan.certificate, key: lan.key });
+    const again = await checksum({ mode: "provided", certificate: lan.certificate, key: lan.key });
+    const renewed = newTlsPair(["registry.lan"]);
     const b = await checksum({
       mode: "provided",
-      certificate: renewed.certPem,
-      key: renewed.keyPem,
+      certificate: renewed.certificate,
+      key: renewed.key,
     });
     expect(a).toBe(again);
     expect(b).not.toBe(a);
@@ -314,7 +314,7 @@ describe("a program run with TLS", () => {
     const cm = await runWith({
       mode: "certManager",
       issuerRef: { name: "internal-ca" },
-      caCertificate: lan.caPem,
+      caCertificate: lan.ca,
     });
     const certificate = find(
       cm,
@@ -326,6 +326,6 @@ describe("a program run with TLS", () => {
       kind: "Issuer",
       group: "cert-manager.io",
     });
-    expect(cm.outputs.REGISTRY_CA_CERT.value).toBe(lan.caPem);
+    expect(cm.outputs.REGISTRY_CA_CERT.value).toBe(lan.ca);
   });
 });

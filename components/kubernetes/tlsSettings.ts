@@ -3,10 +3,20 @@
  * (distribution's `http.tls`). `none` keeps plain HTTP, which Docker accepts only on
  * 127.0.0.0/8 unless every node lists the registry in `insecure-registries`.
  */
-import { createPrivateKey, X509Certificate } from "node:crypto";
+import { X509Certificate } from "node:crypto";
 import * as net from "node:net";
 import { z } from "zod";
-import { DNS_NAME, host, OFFLINE_SECRET, oneOf, pattern, pem, secret } from "../../config/fields";
+import {
+  certificateBlocks,
+  certificates,
+  DNS_NAME,
+  host,
+  oneOf,
+  pattern,
+  providedKeyMatches,
+  secret,
+  tlsPrivateKey,
+} from "../../config/fields";
 import { isLoopback } from "../shared/loopback";
 
 const objectName = (what: string) => pattern(DNS_NAME, `${what} (a DNS name, lower case)`);
@@ -23,47 +33,14 @@ const selfSignedTls = z.strictObject({ mode: z.literal("selfSigned"), serverName
 const providedTls = z.strictObject({
   mode: z.literal("provided"),
   /** The server certificate, then its intermediates (PEM). With `key`; or set existingSecret. */
-  certificate: pem("CERTIFICATE").optional(),
+  certificate: certificates().optional(),
   /** The certificate's private key (PEM, unencrypted). */
-  key: secret(pem("PRIVATE KEY")).optional(),
+  key: secret(tlsPrivateKey()).optional(),
   /** A kubernetes.io/tls Secret in the namespace (tls.crt, tls.key) someone else keeps. */
   existingSecret: objectName("a Secret name").optional(),
   /** The CA clients should trust, when it is not publicly trusted: it becomes REGISTRY_CA_CERT. */
-  caCertificate: pem("CERTIFICATE").optional(),
+  caCertificate: certificates().optional(),
 });
-
-/**
- * The key must be the certificate's: checked on the text as given, before `secret()`
- * wraps the key (the message never carries either).
- */
-function checkProvided(raw: unknown, ctx: z.RefinementCtx): unknown {
-  const t = raw as
-    { mode?: unknown; certificate?: unknown; key?: unknown; existingSecret?: unknown } | undefined;
-  if (!t || typeof t !== "object" || t.mode !== "provided") return raw;
-  const issue = (path: string[], message: string) =>
-    ctx.addIssue({ code: "custom", path, message, input: undefined });
-  const pems = t.certificate !== undefined || t.key !== undefined;
-  if (pems && t.existingSecret !== undefined)
-    issue(["existingSecret"], "must not be set with certificate and key: use one or the other");
-  else if (!pems && t.existingSecret === undefined)
-    issue(["certificate"], "is required (with key), or set existingSecret");
-  else if (pems && (t.certificate === undefined || t.key === undefined))
-    issue([t.key === undefined ? "key" : "certificate"], "is required with the other");
-  else if (pems && !keyMatches(t.certificate, t.key))
-    issue(["key"], "must be the private key of certificate (the first certificate in it)");
-  return raw;
-}
-
-/** True when the key is the certificate's, or when either does not parse (its own rule says so). */
-function keyMatches(certificate: unknown, key: unknown): boolean {
-  if (typeof certificate !== "string" || typeof key !== "string" || key === OFFLINE_SECRET)
-    return true;
-  try {
-    return new X509Certificate(certificate).checkPrivateKey(createPrivateKey(key));
-  } catch {
-    return true;
-  }
-}
 
 /** A cert-manager Certificate the cluster's cert-manager issues and renews into a Secret. */
 const certManagerTls = z.strictObject({
@@ -80,21 +57,17 @@ const certManagerTls = z.strictObject({
   ),
   serverNames: serverNames(),
   /** The issuer's CA, when clients do not already trust it: it becomes REGISTRY_CA_CERT. */
-  caCertificate: pem("CERTIFICATE").optional(),
+  caCertificate: certificates().optional(),
 });
 
 const TLS_MODES = ["none", "selfSigned", "provided", "certManager"] as const;
 
 export const kubernetesTlsSettings = z
-  .preprocess(
-    checkProvided,
-    z
-      .looseObject(
-        { mode: oneOf(TLS_MODES) },
-        { error: `must be an object with a mode (${TLS_MODES.join(", ")})` },
-      )
-      .pipe(z.discriminatedUnion("mode", [noTls, selfSignedTls, providedTls, certManagerTls])),
+  .looseObject(
+    { mode: oneOf(TLS_MODES) },
+    { error: `must be an object with a mode (${TLS_MODES.join(", ")})` },
   )
+  .pipe(z.discriminatedUnion("mode", [noTls, selfSignedTls, providedTls, certManagerTls]))
   .prefault({ mode: "none" });
 
 export type KubernetesTlsSettings = z.output<typeof kubernetesTlsSettings>;
@@ -132,19 +105,53 @@ export function checkTls(
     );
   if (s.tls.mode !== "none" && s.insecureRegistry)
     issue(["insecureRegistry"], "must be false when tls.mode is not none", true);
-  if (s.tls.mode === "provided" && s.tls.certificate !== undefined) {
-    let cert: X509Certificate;
-    try {
-      cert = new X509Certificate(s.tls.certificate);
-    } catch {
-      issue(["tls", "certificate"], "must be a PEM certificate that parses as X.509", undefined);
-      return;
-    }
-    if (!(net.isIP(advertised) ? cert.checkIP(advertised) : cert.checkHost(advertised)))
-      issue(
-        ["tls", "certificate"],
-        `must name ${advertised}, the host clients dial (advertiseHost), in its subject alternative names`,
-        undefined,
-      );
+  if (s.tls.mode === "provided") checkProvided(s.tls, advertised, issue);
+}
+
+type ProvidedTls = z.output<typeof providedTls>;
+
+/** Either PEMs (both halves, the key the certificate's, naming advertiseHost) or existingSecret. */
+function checkProvided(
+  t: ProvidedTls,
+  advertised: string,
+  issue: (path: (string | number)[], message: string, input: unknown) => void,
+): void {
+  const pems = t.certificate !== undefined || t.key !== undefined;
+  if (pems && t.existingSecret !== undefined)
+    return issue(
+      ["tls", "existingSecret"],
+      "must not be set with certificate and key: use one or the other",
+      t.existingSecret,
+    );
+  if (!pems && t.existingSecret === undefined)
+    return issue(
+      ["tls", "certificate"],
+      "is required (with key), or set existingSecret",
+      undefined,
+    );
+  if (!pems) return;
+  if (t.certificate === undefined || t.key === undefined)
+    return issue(
+      ["tls", t.key === undefined ? "key" : "certificate"],
+      "is required with the other",
+      undefined,
+    );
+  if (!providedKeyMatches(t.certificate, t.key))
+    issue(
+      ["tls", "key"],
+      "does not match tls.certificate: the first certificate must be the server's own, issued for this key",
+      undefined,
+    );
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate((certificateBlocks(t.certificate) ?? [""])[0]);
+  } catch {
+    return; // the field's own rule says it does not parse
   }
+  if (!(net.isIP(advertised) ? cert.checkIP(advertised) : cert.checkHost(advertised)))
+    issue(
+      ["tls", "certificate"],
+      `must name ${advertised}, the host clients dial (advertiseHost), in its subject alternative names`,
+      undefined,
+    );
 }

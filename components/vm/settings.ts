@@ -3,14 +3,11 @@
  * Docker Compose on one machine, either an existing host reached over SSH or a
  * Compute Engine VM this program creates.
  */
-import { createPrivateKey, X509Certificate } from "node:crypto";
 import { z } from "zod";
 import {
   bool,
-  certificateBlocks,
   certificates,
-  OFFLINE_SECRET,
-  secretTextForCheck,
+  providedKeyMatches,
   tlsPrivateKey,
   cidr,
   dnsName,
@@ -211,9 +208,7 @@ export const vmSettings = z
       );
     if (s.tls.mode === "provided") {
       // nginx refuses to start with a key that is not the certificate's: find out now.
-      const key = secretTextForCheck(s.tls.key);
-      const [first] = certificateBlocks(s.tls.certificate) ?? [];
-      if (key && key !== OFFLINE_SECRET && first && !keyMatches(first, key))
+      if (!providedKeyMatches(s.tls.certificate, s.tls.key))
         issue(
           ["tls", "key"],
           "does not match tls.certificate: the first certificate must be the server's own, issued for this key",
@@ -254,15 +249,6 @@ export const vmSettings = z
         );
     }
   });
-
-/** Whether the key is the certificate's; true when either does not parse (their own rules say so). */
-function keyMatches(certificate: string, key: string): boolean {
-  try {
-    return new X509Certificate(certificate).checkPrivateKey(createPrivateKey(key));
-  } catch {
-    return true;
-  }
-}
 
 /** tls.mode acme: the CA must reach this stack by name on port 80 (HTTP-01). */
 function acmeIssues(

@@ -6,6 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import * as fs from "node:fs";
+import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { tool } from "./tools";
@@ -25,6 +26,15 @@ const made = new Map<string, TlsPair>();
 export function tlsPair(name = "registry.example.com"): TlsPair {
   const cached = made.get(name);
   if (cached) return cached;
+  const pair = newTlsPair([name, "203.0.113.7"]);
+  made.set(name, pair);
+  return pair;
+}
+
+/** A new CA and a server certificate for these names (DNS names or IPs; the first is the CN). */
+export function newTlsPair(names: string[]): TlsPair {
+  const name = names[0];
+  const san = names.map((n) => (net.isIP(n) ? `IP:${n}` : `DNS:${n}`)).join(",");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tls-pair-"));
   const at = (f: string) => path.join(dir, f);
   const openssl = (args: string[]) => execFileSync(tool("openssl"), args, { stdio: "ignore" });
@@ -41,12 +51,10 @@ export function tlsPair(name = "registry.example.com"): TlsPair {
     openssl(
       ["req", "-x509", ...ec, "-keyout", at("key.pem"), "-out", at("cert.pem"), "-days", "30"]
         .concat(["-CA", at("ca.pem"), "-CAkey", at("ca.key"), "-subj", `/CN=${name}`])
-        .concat(["-addext", `subjectAltName=DNS:${name},IP:203.0.113.7`]),
+        .concat(["-addext", `subjectAltName=${san}`]),
     );
     const read = (f: string) => fs.readFileSync(at(f), "utf8");
-    const pair = { certificate: read("cert.pem"), key: read("key.pem"), ca: read("ca.pem") };
-    made.set(name, pair);
-    return pair;
+    return { certificate: read("cert.pem"), key: read("key.pem"), ca: read("ca.pem") };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
