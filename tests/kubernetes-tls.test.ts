@@ -7,9 +7,11 @@
  * paths are mapped. skopeo logs in with the generated credentials and verifies the
  * server against REGISTRY_CA_CERT (ca.crt in its cert dir), never skipping the check.
  */
+import { X509Certificate } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { connect as tlsConnect } from "node:tls";
 import { parse } from "yaml";
 import { reveal, runProgram, type ProgramRun } from "../tools/runProgram";
 import { expectTls12AndUp } from "./support/tlsChecks";
@@ -140,6 +142,29 @@ describeWithTools(
 
       test("TLS 1.1 is refused by the server (the client's own floor lowered); TLS 1.2 and 1.3 connect and verify", () => {
         expectTls12AndUp(registry.address, path.join(certDir, "ca.crt"));
+      });
+
+      test("the registry serves the certificate it started with until it restarts: why a renewal must roll the pods", async () => {
+        const served = () =>
+          new Promise<string>((resolve, reject) => {
+            const socket = tlsConnect(
+              { host: "127.0.0.1", port: registry.port, rejectUnauthorized: false },
+              () => {
+                resolve(socket.getPeerX509Certificate()!.fingerprint256);
+                socket.end();
+              },
+            );
+            socket.on("error", reject);
+          });
+        const first = await served();
+        expect(first).toBe(new X509Certificate(files.tlsData["tls.crt"]).fingerprint256);
+        // The mounted files change (as kubelet updates a Secret volume); the process does not look.
+        const next = newTlsPair(["127.0.0.1", "localhost"]);
+        fs.writeFileSync(path.join(registry.dir, "registry.crt"), next.certificate);
+        fs.writeFileSync(path.join(registry.dir, "registry.key"), next.key);
+        expect(await served()).toBe(first);
+        await registry.restart();
+        expect(await served()).toBe(new X509Certificate(next.certificate).fingerprint256);
       });
     });
   },

@@ -1,9 +1,9 @@
 /**
  * The registry's own TLS listener on Kubernetes, as plain data: where the certificate
  * is mounted, the kubernetes.io/tls Secret (selfSigned, provided PEMs) and the
- * cert-manager Certificate (certManager). The registry (distribution 2.8 and 3.x)
- * reads its certificate once, at start (tls.LoadX509KeyPair in ListenAndServe): a new
- * certificate is served only by new pods.
+ * cert-manager Certificate (certManager). The registry reads its certificate once, at
+ * start (tls.LoadX509KeyPair in ListenAndServe; 2.8.2 shown in tests/kubernetes-tls.test.ts):
+ * a new certificate is served only by new pods.
  */
 import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
