@@ -36,7 +36,7 @@ const SHARED = [
 const SECRET_KEYS: Record<Backend, string[]> = {
   kubernetes: [...SHARED, "tls.key"],
   docker: SHARED,
-  vm: [...SHARED, "host.privateKey", "host.sshPrivateKey", "tls.key"],
+  vm: [...SHARED, "host.privateKey", "host.sshPrivateKey", "tls.key", "tls.eab.hmacKey"],
   gcp: [],
 };
 
@@ -121,6 +121,11 @@ const VALUES: Record<string, { valid(): Planted; invalid(): Planted[] }> = {
     },
     invalid: () => [plain(canary())],
   },
+  hmacKey: {
+    valid: () => plain(`hmac-${canary()}`),
+    // padded, and too short: both refused by the key's own pattern
+    invalid: () => [plain(`${canary()}==`), plain(canary().slice(0, 12))],
+  },
   key: {
     valid: () => ({ value: tlsPair().key, needles: pemBody(tlsPair().key) }),
     invalid: () => {
@@ -144,6 +149,10 @@ function settingsWith(backend: Backend, path: string, value: unknown): Record<st
   if (path.startsWith("proxy."))
     s.proxy = { remoteUrl: "https://registry-1.docker.io", username: "m" };
   if (path === "tls.key") s.tls = { mode: "provided", certificate: tlsPair().certificate };
+  if (path === "tls.eab.hmacKey") {
+    s.domain = "registry.example.com";
+    s.tls = { mode: "acme", email: "ops@example.com", eab: { kid: "kid-1" } };
+  }
   return setAt(s, path.split("."), value);
 }
 
@@ -182,6 +191,9 @@ function unusedBlock(backend: Backend, path: string, value: unknown): Record<str
       ? [{ ...used, host: { ...existing, sshPrivateKey: value } }]
       : []),
     ...(path === "tls.key" ? [{ ...used, tls: { mode: "selfSigned", key: value } }] : []),
+    ...(path === "tls.eab.hmacKey"
+      ? [{ ...used, tls: { mode: "selfSigned", eab: { kid: "kid-1", hmacKey: value } } }]
+      : []),
   ];
   return out;
 }
