@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { renderNginxConfig } from "../components/vm/nginxConfig";
+import { renderNginxConfig } from "../components/shared/nginxConfig";
 import { vmNginxOptions } from "../components/vm/registry";
 import { nginxPaths } from "../tests/support/nginx";
 import { describeWithTools, tool } from "../tests/support/tools";

@@ -24,7 +24,7 @@ import {
   type AcmeClientOptions,
 } from "../components/vm/acme";
 import { vmAcmeClientOptions, vmNginxReloaderOptions } from "../components/vm/acmeStack";
-import { renderNginxConfig } from "../components/vm/nginxConfig";
+import { renderNginxConfig } from "../components/shared/nginxConfig";
 import { vmNginxOptions } from "../components/vm/registry";
 import { reveal, runProgram, type ProgramRun } from "../tools/runProgram";
 import { runRefused } from "./support/configErrors";

@@ -9,7 +9,7 @@
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { renderNginxConfig, type NginxConfigOptions } from "../../components/vm/nginxConfig";
+import { renderNginxConfig, type NginxConfigOptions } from "../../components/shared/nginxConfig";
 import { vmNginxOptions } from "../../components/vm/registry";
 import { nginxPaths, startNginx, type RunningNginx } from "../../tests/support/nginx";
 import { freePort } from "../../tests/support/processes";

@@ -6,7 +6,7 @@
 import * as path from "node:path";
 import { registryConfigPath, type RegistryConfigSpec } from "../shared/registryConfig";
 import { selfHostedConfigSpec } from "../shared/selfHostedConfig";
-import type { NginxConfigOptions } from "../vm/nginxConfig";
+import type { NginxConfigOptions } from "../shared/nginxConfig";
 import type { DockerSettings } from "./settings";
 import { hostWithPort } from "../shared/hostPort";
 

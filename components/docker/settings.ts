@@ -19,7 +19,7 @@ import { checkImageReadsSettings, selfHostedSettings } from "../shared/selfHoste
 
 // nginx in front of the registry when tls.enabled: the same pin as the VM backend, whose
 // nginx config renderer this backend uses (alpine: busybox wget for the healthcheck).
-import { DEFAULT_NGINX_IMAGE } from "../vm/settings";
+import { DEFAULT_NGINX_IMAGE } from "../shared/nginxConfig";
 
 export { isLoopback };
 

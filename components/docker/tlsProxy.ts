@@ -7,7 +7,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { createSelfSignedTls } from "../shared/selfSignedTls";
-import { renderNginxConfig } from "../vm/nginxConfig";
+import { renderNginxConfig } from "../shared/nginxConfig";
 import { NGINX_PATHS, nginxHealthcheck, type DockerRegistryPlan } from "./plan";
 
 export interface DockerTlsProxyArgs {

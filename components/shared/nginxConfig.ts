@@ -5,6 +5,9 @@
  * does not matter. Plain values in, text out: the VM and Docker backends use it.
  */
 
+/** The nginx image both backends run, pinned (an Alpine image: busybox for the healthchecks). */
+export const DEFAULT_NGINX_IMAGE = "nginx:1.28.0-alpine";
+
 export interface NginxConfigOptions {
   /** The registry as nginx reaches it, host:port (e.g. "registry:5000" on a compose network). */
   upstream: string;

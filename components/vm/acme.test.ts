@@ -8,7 +8,7 @@ import { describeWithTools, tool } from "../../tests/support/tools";
 import { legoGlobalArgs, legoPath, renderAcmeClientScript, renderNginxReloader } from "./acme";
 import { vmAcmeClientOptions, vmNginxReloaderOptions } from "./acmeStack";
 import { composeObject, renderComposeFile, type ComposeFileOptions } from "./composeFile";
-import { renderNginxConfig } from "./nginxConfig";
+import { renderNginxConfig } from "../shared/nginxConfig";
 import { vmNginxOptions } from "./registry";
 
 const acme = {

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describeWithTools, tool } from "../../tests/support/tools";
-import { renderNginxConfig, type NginxConfigOptions } from "./nginxConfig";
+import { renderNginxConfig, type NginxConfigOptions } from "../shared/nginxConfig";
 import { vmNginxOptions } from "./registry";
 
 const deployed = vmNginxOptions({

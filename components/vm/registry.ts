@@ -31,7 +31,7 @@ import {
   vmAcmeNginxPaths,
   vmNginxReloaderOptions,
 } from "./acmeStack";
-import { renderNginxConfig, type NginxConfigOptions } from "./nginxConfig";
+import { renderNginxConfig, type NginxConfigOptions } from "../shared/nginxConfig";
 import {
   renderComposeDownCommand,
   renderComposeUpCommand,

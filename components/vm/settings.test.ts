@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../../config/errors";
 import { readBackendSettings } from "../../config/load";
-import { DEFAULT_GCP_IMAGE, DEFAULT_NGINX_IMAGE, vmSettings, type VmSettings } from "./settings";
+import { DEFAULT_NGINX_IMAGE } from "../shared/nginxConfig";
+import { DEFAULT_GCP_IMAGE, vmSettings, type VmSettings } from "./settings";
 import { tlsPair } from "../../tests/support/keyMaterial";
 
 const KEY =

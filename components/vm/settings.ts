@@ -4,6 +4,7 @@
  * Compute Engine VM this program creates.
  */
 import { z } from "zod";
+import { DEFAULT_NGINX_IMAGE } from "../shared/nginxConfig";
 import {
   bool,
   certificates,
@@ -26,7 +27,6 @@ import {
 import { checkImageReadsSettings, selfHostedSettings } from "../shared/selfHostedSettings";
 
 /** nginx's stable line, Alpine flavour (busybox wget for the healthcheck). */
-export const DEFAULT_NGINX_IMAGE = "nginx:1.28.0-alpine";
 /** An Ubuntu LTS family: GCE's Ubuntu images run cloud-init, its Debian images do not. */
 export const DEFAULT_GCP_IMAGE = "ubuntu-os-cloud/ubuntu-2404-lts-amd64";
 
