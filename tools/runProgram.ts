@@ -87,6 +87,17 @@ export interface RunOptions {
   now?: Date;
 }
 
+/** Resource options as a resource has them when none are set. */
+export const NO_RESOURCE_OPTIONS: ResourceOptionsSeen = {
+  dependencies: [],
+  protect: false,
+  retainOnDelete: false,
+  deleteBeforeReplace: false,
+  replaceOnChanges: [],
+  ignoreChanges: [],
+  aliases: [],
+};
+
 /** The key a resource is known by across runs: "<type>::<name>". */
 export const resourceKey = (r: { type: string; name: string }) => `${r.type}::${r.name}`;
 
@@ -138,13 +149,8 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
           id,
           computed,
           generation,
-          dependencies: [],
-          protect: false,
-          retainOnDelete: false,
-          deleteBeforeReplace: false,
-          replaceOnChanges: [],
-          ignoreChanges: [],
-          aliases: [],
+          // Filled in from the registration request once the program has run.
+          ...NO_RESOURCE_OPTIONS,
         });
         return { id, state };
       },

@@ -3,7 +3,7 @@
  * classified, what an unknown input does, and which rules a plan breaks. The expected
  * values are written out, not computed by the code under test.
  */
-import type { ProgramRun, RegisteredResource } from "../runProgram";
+import { NO_RESOURCE_OPTIONS, type ProgramRun, type RegisteredResource } from "../runProgram";
 import { changedPaths, effectOf } from "./diff";
 import { planUpdate, UnknownChangeError } from "./plan";
 import { dayTwoViolations } from "./rules";
@@ -26,13 +26,7 @@ function resource(
     id: `${name}-id`,
     computed: {},
     generation: 0,
-    dependencies: [],
-    protect: false,
-    retainOnDelete: false,
-    deleteBeforeReplace: false,
-    replaceOnChanges: [],
-    ignoreChanges: [],
-    aliases: [],
+    ...NO_RESOURCE_OPTIONS,
     ...extra,
   };
 }
