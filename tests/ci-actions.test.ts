@@ -10,6 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import facts from "../ci/actionFacts.json";
+import { renderGithubActionsLogin } from "../components/gcp/ciLogin";
 import {
   ROOT,
   actionFiles,
@@ -209,4 +210,39 @@ test("nothing is fetched outside the lock file (no npx --yes, no floating tsx)",
       file: rel(file),
     });
   }
+});
+
+describe("the GCP stack's generated login steps follow the same rules as the workflows", () => {
+  const modes = {
+    key: renderGithubActionsLogin({ mode: "key", host: "h.example", registry: "h.example/p/r" }),
+    workloadIdentity: renderGithubActionsLogin({
+      mode: "workloadIdentity",
+      host: "h.example",
+      registry: "h.example/p/r",
+      workloadIdentityProvider: "projects/1/locations/global/workloadIdentityPools/p/providers/g",
+      serviceAccount: "ci@p.iam.gserviceaccount.com",
+      allowed: "branch main",
+    }),
+  };
+  test.each(Object.entries(modes))("%s mode", (_mode, text) => {
+    const job = parse(text).jobs.push;
+    for (const step of job.steps as Step[]) {
+      if (!step.uses) continue;
+      const fact = FACTS[repoOf(step.uses)];
+      expect({ uses: step.uses, known: fact !== undefined }).toMatchObject({ known: true });
+      expect(step.uses).toBe(`${repoOf(step.uses)}@${fact.sha}`);
+      expect(text).toContain(`uses: ${step.uses} # ${fact.version}`);
+      expect(Object.keys(step.with ?? {}).filter((k) => !fact.inputs.includes(k))).toEqual([]);
+    }
+    const needed = neededBy("generated", "push", job.steps);
+    expect(missingPermissions(job.permissions, needed)).toEqual({});
+    // No token in .git and no credentials file in the workspace: both are the build context.
+    expect(job.steps[0].with["persist-credentials"]).toBe(false);
+    const auth = (job.steps as Step[]).find((s) => s.id === "auth");
+    if (auth) expect(auth.with!.create_credentials_file).toBe(false);
+    // The secret reaches docker on stdin, from the step's env, never on the command line.
+    const login = (job.steps as Step[]).find((s) => s.name === "Log in to the registry")!;
+    expect(login.run).toContain("--password-stdin");
+    expect(login.run).not.toContain("${{");
+  });
 });

@@ -18,7 +18,33 @@ export type CiLoginSpec =
       environment?: string;
     };
 
+/**
+ * Pinned as the project's own workflows pin them (tests/ci-actions.test.ts checks
+ * these against ci/actionFacts.json): a tag can be moved, a commit cannot.
+ */
+export const CI_LOGIN_ACTIONS = {
+  checkout: "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1",
+  auth: "google-github-actions/auth@7c6bc770dae815cd3e89ee6cdf493a5fab2cc093 # v3.0.0",
+};
+
+/** docker login reads the secret from stdin: never on a command line, never in the workspace. */
+function loginStep(host: string, username: string, secret: string): string[] {
+  return [
+    `      - name: Log in to the registry`,
+    `        env:`,
+    `          REGISTRY_SECRET: ${secret}`,
+    `        run: printf '%s' "$REGISTRY_SECRET" | docker login --username ${username} --password-stdin ${host}`,
+  ];
+}
+
 export function renderGithubActionsLogin(spec: CiLoginSpec): string {
+  // persist-credentials: false keeps the job's GITHUB_TOKEN out of .git, which
+  // `docker build .` would otherwise send in its context.
+  const checkout = [
+    `      - uses: ${CI_LOGIN_ACTIONS.checkout}`,
+    `        with:`,
+    `          persist-credentials: false`,
+  ];
   const push = [
     `      - run: |`,
     `          docker build -t ${spec.registry}/app:\${GITHUB_SHA::12} .`,
@@ -33,13 +59,11 @@ export function renderGithubActionsLogin(spec: CiLoginSpec): string {
       `jobs:`,
       `  push:`,
       `    runs-on: ubuntu-latest`,
+      `    permissions:`,
+      `      contents: read`,
       `    steps:`,
-      `      - uses: actions/checkout@v4`,
-      `      - uses: docker/login-action@v3`,
-      `        with:`,
-      `          registry: ${spec.host}`,
-      `          username: _json_key_base64`,
-      `          password: \${{ secrets.REGISTRY_PASSWORD }}`,
+      ...checkout,
+      ...loginStep(spec.host, "_json_key_base64", "${{ secrets.REGISTRY_PASSWORD }}"),
       ...push,
       ``,
     ].join("\n");
@@ -54,18 +78,17 @@ export function renderGithubActionsLogin(spec: CiLoginSpec): string {
     `      contents: read`,
     `      id-token: write`,
     `    steps:`,
-    `      - uses: actions/checkout@v4`,
+    ...checkout,
     `      - id: auth`,
-    `        uses: google-github-actions/auth@v2`,
+    `        uses: ${CI_LOGIN_ACTIONS.auth}`,
     `        with:`,
     `          workload_identity_provider: ${JSON.stringify(spec.workloadIdentityProvider)}`,
     `          service_account: ${JSON.stringify(spec.serviceAccount)}`,
     `          token_format: access_token`,
-    `      - uses: docker/login-action@v3`,
-    `        with:`,
-    `          registry: ${spec.host}`,
-    `          username: oauth2accesstoken`,
-    `          password: \${{ steps.auth.outputs.access_token }}`,
+    `          # Only the access token is needed: no gha-creds-*.json in the workspace,`,
+    `          # which is the build context below.`,
+    `          create_credentials_file: false`,
+    ...loginStep(spec.host, "oauth2accesstoken", "${{ steps.auth.outputs.access_token }}"),
     ...push,
     ``,
   ].join("\n");

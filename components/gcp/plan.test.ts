@@ -164,10 +164,10 @@ describe("GCP plan helpers", () => {
         registry: "europe-west1-docker.pkg.dev/p/r",
       }),
     );
-    expect(key.jobs.push.steps[1].with).toEqual({
-      registry: "europe-west1-docker.pkg.dev",
-      username: "_json_key_base64",
-      password: "${{ secrets.REGISTRY_PASSWORD }}",
+    expect(key.jobs.push.steps[1]).toEqual({
+      name: "Log in to the registry",
+      env: { REGISTRY_SECRET: "${{ secrets.REGISTRY_PASSWORD }}" },
+      run: `printf '%s' "$REGISTRY_SECRET" | docker login --username _json_key_base64 --password-stdin europe-west1-docker.pkg.dev`,
     });
     const keyless = parse(
       renderGithubActionsLogin({
@@ -186,14 +186,17 @@ describe("GCP plan helpers", () => {
     expect(keyless.jobs.push.environment).toBe("production");
     expect(keyless.jobs.push.steps[1]).toEqual({
       id: "auth",
-      uses: "google-github-actions/auth@v2",
+      uses: "google-github-actions/auth@7c6bc770dae815cd3e89ee6cdf493a5fab2cc093",
       with: {
         workload_identity_provider:
           "projects/<known after deploy: project number>/locations/global/x",
         service_account: "registry-ci@p.iam.gserviceaccount.com",
         token_format: "access_token",
+        create_credentials_file: false,
       },
     });
-    expect(keyless.jobs.push.steps[2].with.username).toBe("oauth2accesstoken");
+    expect(keyless.jobs.push.steps[2].run).toBe(
+      `printf '%s' "$REGISTRY_SECRET" | docker login --username oauth2accesstoken --password-stdin gcr.io`,
+    );
   });
 });

@@ -232,11 +232,9 @@ describe("GcpRegistry, key mode", () => {
       "<known after deploy: service account key of registry-ci@acme-ci-prod.iam.gserviceaccount.com>",
     );
     const login = parse(rendered["files/gcp/github-actions-login.yml"]);
-    expect(login.jobs.push.steps[1].with).toEqual({
-      registry: "europe-west1-docker.pkg.dev",
-      username: "_json_key_base64",
-      password: "${{ secrets.REGISTRY_PASSWORD }}",
-    });
+    expect(login.jobs.push.steps[1].run).toBe(
+      `printf '%s' "$REGISTRY_SECRET" | docker login --username _json_key_base64 --password-stdin europe-west1-docker.pkg.dev`,
+    );
   });
 });
 
@@ -327,6 +325,7 @@ describe("GcpRegistry, workloadIdentity mode", () => {
       workload_identity_provider: keyless.outputs.GCP_WORKLOAD_IDENTITY_PROVIDER.value,
       service_account: EMAIL,
       token_format: "access_token",
+      create_credentials_file: false,
     });
   });
 
