@@ -9,42 +9,35 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type * as In from "@pulumi/kubernetes/types/input";
-import {
-  registryConfigPath,
-  renderRegistryConfig,
-  type RegistryConfigSpec,
-} from "../shared/registryConfig";
+import { renderRegistryConfig, type RegistryConfigSpec } from "../shared/registryConfig";
 import { selfHostedConfigSpec } from "../shared/selfHostedConfig";
-import { renderGarbageCollection, type GarbageCollectionManifests } from "./garbageCollection";
-import { RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY, RUN_AS } from "./podSecurity";
-import { podVolumes, type SecretFiles } from "./podVolumes";
 import {
-  SECRET_KEYS,
-  secretValueNames,
-  type RegistrySecretValues,
-  type SecretValueName,
-} from "./secretValues";
+  DATA_DIR,
+  GCS_KEY_PATH,
+  HTPASSWD_PATH,
+  REGISTRY_CONTAINER,
+  REGISTRY_PORT,
+  manifestContext,
+  objectNames,
+  type ManifestContext,
+} from "./context";
+import { podSpecCommon, podStorage, registryDeployment } from "./deployment";
+import { renderGarbageCollection, type GarbageCollectionManifests } from "./garbageCollection";
+import { RESTRICTED_CONTAINER_SECURITY, RUN_AS } from "./podSecurity";
+import { SECRET_KEYS, type RegistrySecretValues } from "./secretValues";
 import type { KubernetesSettings } from "./settings";
 import {
   registryTlsSpec,
   renderCertificate,
   renderTlsSecret,
-  tlsSecretFiles,
-  tlsSecretName,
   writesTlsSecret,
   type CertificateManifest,
   type TlsSecretValues,
 } from "./tls";
 
 export { RUN_AS };
+export { DATA_DIR, GCS_KEY_PATH, HTPASSWD_PATH, REGISTRY_CONTAINER, REGISTRY_PORT, objectNames };
 
-/** The registry's port inside the pod and on the Service. */
-export const REGISTRY_PORT = 5000;
-export const DATA_DIR = "/var/lib/registry";
-export const HTPASSWD_PATH = "/auth/htpasswd";
-export const GCS_KEY_PATH = "/etc/registry-gcs/key.json";
-/** The registry's container in the Deployment's pods (garbage collection execs into it). */
-export const REGISTRY_CONTAINER = "registry";
 /** The registry's config.yml model for these settings (secrets go by env or file, never in it). */
 export function registryConfigSpec(s: KubernetesSettings): RegistryConfigSpec {
   const spec = selfHostedConfigSpec(s, {
@@ -100,187 +93,42 @@ export interface KubernetesManifests {
   certificate?: CertificateManifest;
 }
 
-/** The object names, derived from the instance name. */
-export function objectNames(instance: string) {
-  return {
-    deployment: instance,
-    service: instance,
-    configMap: `${instance}-config`,
-    secret: `${instance}-secrets`,
-    persistentVolumeClaim: `${instance}-data`,
-    podDisruptionBudget: instance,
-    garbageCollection: `${instance}-gc`,
-  };
-}
-
-/** The version label from the image tag (none for a digest-only reference). */
-function imageVersion(image: string): string | undefined {
-  const tag = /:([A-Za-z0-9_][A-Za-z0-9_.-]{0,62})(@sha256:[a-f0-9]+)?$/.exec(
-    image.replace(/^[^/]*:[0-9]+\//, ""),
-  );
-  return tag?.[1];
-}
-
-export function renderManifests(input: ManifestInput): KubernetesManifests {
-  const { instance, settings: s } = input;
-  const names = objectNames(instance);
-  const namespace = s.namespace;
-  const configPath = registryConfigPath(s.image);
-  const version = imageVersion(s.image);
-
-  const selectorLabels = (component: string) => ({
-    "app.kubernetes.io/name": "registry",
-    "app.kubernetes.io/instance": instance,
-    "app.kubernetes.io/component": component,
-  });
-  const labels = (component?: string): Record<string, string> => ({
-    "app.kubernetes.io/name": "registry",
-    "app.kubernetes.io/instance": instance,
-    ...(component ? { "app.kubernetes.io/component": component } : {}),
-    "app.kubernetes.io/managed-by": "pulumi",
-  });
-  // The version label goes only where the image runs: on every object, an image bump
-  // would show as an update of the namespace, claim, service and RBAC in every preview.
-  const versioned = (l: Record<string, string>) =>
-    version ? { ...l, "app.kubernetes.io/version": version } : l;
-  const meta = (name: string, component?: string) => ({
-    name,
-    namespace,
-    labels: labels(component),
-  });
-
-  // ---- secret values ----
-  const needed = secretValueNames(s);
+/** The registry's Secret (every needed value, checked present) and the env that reads it. */
+function registrySecret(
+  c: ManifestContext,
+  secretValues: RegistrySecretValues,
+): { secret: KubernetesManifests["secret"]; secretEnv: In.core.v1.EnvVar[] } {
+  const { needed, names } = c;
   for (const n of needed)
-    if (input.secretValues[n] === undefined)
+    if (secretValues[n] === undefined)
       throw new Error(`renderManifests: secret value ${n} is missing`);
   const stringData: Record<string, pulumi.Input<string>> = {};
-  for (const n of needed) stringData[SECRET_KEYS[n].key] = input.secretValues[n]!;
+  for (const n of needed) stringData[SECRET_KEYS[n].key] = secretValues[n]!;
   const secretEnv: In.core.v1.EnvVar[] = needed
     .filter((n) => SECRET_KEYS[n].env)
     .map((n) => ({
       name: SECRET_KEYS[n].env!,
       valueFrom: { secretKeyRef: { name: names.secret, key: SECRET_KEYS[n].key } },
     }));
-
-  // ---- storage ----
-  const filesystem = s.storage.driver === "filesystem";
-  const persistent = filesystem && s.persistence.enabled;
-  const claimName = s.persistence.existingClaim ?? names.persistentVolumeClaim;
-  // A ReadWriteOnce volume is attached to one node: a rolling update's new pod on another
-  // node would wait for it forever (Multi-Attach) while the old pod keeps it.
-  const singleNodeVolume = persistent && s.persistence.accessMode === "ReadWriteOnce";
-
-  const tlsSecret = tlsSecretName(instance, s);
-  const fromRegistrySecret = (volume: string, n: SecretValueName, file: string): SecretFiles[] =>
-    needed.includes(n)
-      ? [{ volume, secretName: names.secret, files: [[SECRET_KEYS[n].key, file]] }]
-      : [];
-  const { volumes, mounts } = podVolumes({
-    configMapName: names.configMap,
-    configPath,
-    data: filesystem
-      ? {
-          dataDir: DATA_DIR,
-          claimName: persistent ? claimName : undefined,
-          emptyDirSize: s.persistence.size,
-        }
-      : undefined,
-    secretFiles: [
-      ...fromRegistrySecret("gcs-key", "gcsKeyJson", GCS_KEY_PATH),
-      ...fromRegistrySecret("htpasswd", "htpasswd", HTPASSWD_PATH),
-      ...(tlsSecret ? [tlsSecretFiles(tlsSecret)] : []),
-    ],
-  });
-
-  const resources: In.core.v1.ResourceRequirements = {
-    requests: { cpu: s.resources.requests.cpu, memory: s.resources.requests.memory },
-    limits: {
-      ...(s.resources.limits.cpu ? { cpu: s.resources.limits.cpu } : {}),
-      memory: s.resources.limits.memory,
-    },
+  const secret: KubernetesManifests["secret"] = {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: c.meta(names.secret, "server"),
+    type: "Opaque",
+    stringData,
   };
+  return { secret, secretEnv };
+}
 
-  const podSpecCommon: Partial<In.core.v1.PodSpec> = {
-    securityContext: RESTRICTED_POD_SECURITY,
-    // A Service named "registry" would inject REGISTRY_PORT=tcp://... into the pod, and
-    // the registry reads every REGISTRY_* variable as a config override.
-    enableServiceLinks: false,
-    ...(s.nodeSelector ? { nodeSelector: s.nodeSelector } : {}),
-  };
-
-  const httpProbe = {
-    httpGet: { path: "/", port: "http", ...(tlsSecret ? { scheme: "HTTPS" } : {}) },
-    timeoutSeconds: 3,
-  };
-  const deployment: KubernetesManifests["deployment"] = {
-    apiVersion: "apps/v1",
-    kind: "Deployment",
-    metadata: {
-      ...meta(names.deployment, "server"),
-      labels: versioned(labels("server")),
-      // Server-side apply without force fails on a field another manager took, such as
-      // .spec.replicas after a `kubectl scale` (by a person, or by the garbage collection
-      // of earlier releases): pulumi-kubernetes#2491, #3312. The stack's values win.
-      annotations: {
-        "pulumi.com/patchForce": "true",
-        // A Secret someone else renews (cert-manager, a user): the registry serves a new
-        // certificate only from new pods, which Reloader starts if the cluster runs it.
-        ...(tlsSecret && !writesTlsSecret(s)
-          ? { "secret.reloader.stakater.com/reload": tlsSecret }
-          : {}),
-      },
-    },
-    spec: {
-      replicas: s.replicas,
-      revisionHistoryLimit: 5,
-      selector: { matchLabels: selectorLabels("server") },
-      strategy: singleNodeVolume
-        ? { type: "Recreate" }
-        : { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
-      template: {
-        metadata: {
-          labels: versioned(labels("server")),
-          annotations: { "checksum/config-and-secrets": input.checksum },
-        },
-        spec: {
-          ...podSpecCommon,
-          // The registry never talks to the Kubernetes API.
-          automountServiceAccountToken: false,
-          containers: [
-            {
-              name: REGISTRY_CONTAINER,
-              image: s.image,
-              imagePullPolicy: "IfNotPresent",
-              // The image's entrypoint turns "<file>.yml" into `registry serve <file>.yml`.
-              args: [configPath],
-              ports: [{ name: "http", containerPort: REGISTRY_PORT, protocol: "TCP" }],
-              env: secretEnv,
-              volumeMounts: mounts,
-              readinessProbe: { ...httpProbe, periodSeconds: 5, failureThreshold: 3 },
-              livenessProbe: {
-                ...httpProbe,
-                initialDelaySeconds: 10,
-                periodSeconds: 10,
-                failureThreshold: 3,
-              },
-              resources,
-              securityContext: RESTRICTED_CONTAINER_SECURITY,
-            },
-          ],
-          volumes,
-        },
-      },
-    },
-  };
-
-  const service: KubernetesManifests["service"] = {
+function registryService(c: ManifestContext): KubernetesManifests["service"] {
+  const { s } = c;
+  return {
     apiVersion: "v1",
     kind: "Service",
-    metadata: meta(names.service, "server"),
+    metadata: c.meta(c.names.service, "server"),
     spec: {
       type: "NodePort",
-      selector: selectorLabels("server"),
+      selector: c.selectorLabels("server"),
       ports: [
         {
           name: "http",
@@ -292,84 +140,95 @@ export function renderManifests(input: ManifestInput): KubernetesManifests {
       ],
     },
   };
+}
+
+function namespaceManifest(c: ManifestContext): NonNullable<KubernetesManifests["namespace"]> {
+  return {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: {
+      name: c.s.namespace,
+      labels: {
+        ...c.labels(),
+        // Every pod here passes the restricted profile: have the cluster enforce it.
+        "pod-security.kubernetes.io/enforce": "restricted",
+        "pod-security.kubernetes.io/enforce-version": "latest",
+      },
+    },
+  };
+}
+
+function persistentVolumeClaim(
+  c: ManifestContext,
+): NonNullable<KubernetesManifests["persistentVolumeClaim"]> {
+  const { s } = c;
+  return {
+    apiVersion: "v1",
+    kind: "PersistentVolumeClaim",
+    metadata: {
+      ...c.meta(c.names.persistentVolumeClaim, "server"),
+      // A WaitForFirstConsumer class binds only once the pod exists: Pulumi waiting for
+      // "Bound" would wait for the Deployment, which waits for this claim.
+      annotations: { "pulumi.com/skipAwait": "true" },
+    },
+    spec: {
+      accessModes: [s.persistence.accessMode],
+      resources: { requests: { storage: s.persistence.size } },
+      ...(s.persistence.storageClass ? { storageClassName: s.persistence.storageClass } : {}),
+    },
+  };
+}
+
+function podDisruptionBudget(
+  c: ManifestContext,
+): NonNullable<KubernetesManifests["podDisruptionBudget"]> {
+  return {
+    apiVersion: "policy/v1",
+    kind: "PodDisruptionBudget",
+    metadata: c.meta(c.names.podDisruptionBudget, "server"),
+    spec: { maxUnavailable: 1, selector: { matchLabels: c.selectorLabels("server") } },
+  };
+}
+
+export function renderManifests(input: ManifestInput): KubernetesManifests {
+  const { instance, settings: s } = input;
+  const c = manifestContext(instance, s);
+  const { secret, secretEnv } = registrySecret(c, input.secretValues);
+  const storage = podStorage(c);
 
   const manifests: KubernetesManifests = {
     configMap: {
       apiVersion: "v1",
       kind: "ConfigMap",
-      metadata: meta(names.configMap, "server"),
+      metadata: c.meta(c.names.configMap, "server"),
       data: { "config.yml": registryConfigYaml(s) },
     },
-    secret: {
-      apiVersion: "v1",
-      kind: "Secret",
-      metadata: meta(names.secret, "server"),
-      type: "Opaque",
-      stringData,
-    },
-    deployment,
-    service,
+    secret,
+    deployment: registryDeployment(c, input.checksum, secretEnv, storage),
+    service: registryService(c),
   };
 
   if (writesTlsSecret(s)) {
     if (!input.tls) throw new Error("renderManifests: the TLS certificate and key are missing");
-    manifests.tlsSecret = renderTlsSecret(tlsSecret!, meta, input.tls);
+    manifests.tlsSecret = renderTlsSecret(c.tlsSecret!, c.meta, input.tls);
   }
-  manifests.certificate = renderCertificate(instance, s, meta);
-
-  if (s.createNamespace)
-    manifests.namespace = {
-      apiVersion: "v1",
-      kind: "Namespace",
-      metadata: {
-        name: namespace,
-        labels: {
-          ...labels(),
-          // Every pod here passes the restricted profile: have the cluster enforce it.
-          "pod-security.kubernetes.io/enforce": "restricted",
-          "pod-security.kubernetes.io/enforce-version": "latest",
-        },
-      },
-    };
-
-  if (persistent && !s.persistence.existingClaim)
-    manifests.persistentVolumeClaim = {
-      apiVersion: "v1",
-      kind: "PersistentVolumeClaim",
-      metadata: {
-        ...meta(names.persistentVolumeClaim, "server"),
-        // A WaitForFirstConsumer class binds only once the pod exists: Pulumi waiting for
-        // "Bound" would wait for the Deployment, which waits for this claim.
-        annotations: { "pulumi.com/skipAwait": "true" },
-      },
-      spec: {
-        accessModes: [s.persistence.accessMode],
-        resources: { requests: { storage: s.persistence.size } },
-        ...(s.persistence.storageClass ? { storageClassName: s.persistence.storageClass } : {}),
-      },
-    };
-
-  if (s.podDisruptionBudget.enabled)
-    manifests.podDisruptionBudget = {
-      apiVersion: "policy/v1",
-      kind: "PodDisruptionBudget",
-      metadata: meta(names.podDisruptionBudget, "server"),
-      spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels("server") } },
-    };
-
+  manifests.certificate = renderCertificate(instance, s, c.meta);
+  if (s.createNamespace) manifests.namespace = namespaceManifest(c);
+  if (storage.persistent && !s.persistence.existingClaim)
+    manifests.persistentVolumeClaim = persistentVolumeClaim(c);
+  if (s.podDisruptionBudget.enabled) manifests.podDisruptionBudget = podDisruptionBudget(c);
   if (s.garbageCollection.enabled)
     manifests.garbageCollection = renderGarbageCollection({
       s,
-      names,
-      meta,
-      labels,
-      selectorLabels,
-      podSpecCommon,
-      configPath,
+      names: c.names,
+      meta: c.meta,
+      labels: c.labels,
+      selectorLabels: c.selectorLabels,
+      podSpecCommon: podSpecCommon(s),
+      configPath: c.configPath,
       registryContainer: REGISTRY_CONTAINER,
       containerSecurity: RESTRICTED_CONTAINER_SECURITY,
     });
-
   return manifests;
 }
 
