@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { renderNginxConfig } from "../components/shared/nginxConfig";
-import { vmNginxOptions } from "../components/vm/registry";
+import { vmNginxOptions } from "../components/vm/plan";
 import { nginxPaths } from "../tests/support/nginx";
 import { describeWithTools, tool } from "../tests/support/tools";
 import { fillTemplate, readFixture } from "./lib/fixtures";

@@ -25,7 +25,7 @@ import {
 } from "../components/vm/acme";
 import { vmAcmeClientOptions, vmNginxReloaderOptions } from "../components/vm/acmeStack";
 import { renderNginxConfig } from "../components/shared/nginxConfig";
-import { vmNginxOptions } from "../components/vm/registry";
+import { vmNginxOptions } from "../components/vm/plan";
 import { reveal, runProgram, type ProgramRun } from "../tools/runProgram";
 import { runRefused } from "./support/configErrors";
 import { tlsPair } from "./support/keyMaterial";

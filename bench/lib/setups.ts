@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { renderNginxConfig, type NginxConfigOptions } from "../../components/shared/nginxConfig";
-import { vmNginxOptions } from "../../components/vm/registry";
+import { vmNginxOptions } from "../../components/vm/plan";
 import { nginxPaths, startNginx, type RunningNginx } from "../../tests/support/nginx";
 import { freePort } from "../../tests/support/processes";
 import { startRegistry, type RunningRegistry } from "../../tests/support/registry";

@@ -16,7 +16,7 @@ import type { IContainer } from "kubernetes-models/v1/Container";
 import { httpGet } from "../../tests/support/http";
 import { startRegistry } from "../../tests/support/registry";
 import { describeWithTools, run, tool } from "../../tests/support/tools";
-import { registryConfigYaml, renderManifests } from "./manifests";
+import { registryConfigYaml, renderManifests } from "./plan";
 import { contentChecksum } from "./secretValues";
 import { kubernetesSettings } from "./settings";
 

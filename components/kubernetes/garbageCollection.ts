@@ -2,7 +2,7 @@
  * The garbage-collection CronJob and its RBAC, as plain data (see renderGarbageCollection).
  */
 import type * as In from "@pulumi/kubernetes/types/input";
-import type { Manifest, objectNames } from "./manifests";
+import type { Manifest, objectNames } from "./plan";
 import type { KubernetesSettings } from "./settings";
 
 /** The registry's config override that refuses writes (distribution reads REGISTRY_* as YAML). */

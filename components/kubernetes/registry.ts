@@ -2,7 +2,7 @@
  * The Kubernetes backend: the CNCF distribution registry as a Deployment behind a
  * NodePort Service, so every node answers on 127.0.0.1:<nodePort> (Docker trusts
  * 127.0.0.0/8 without TLS). The objects come from the pure renderers in
- * manifests.ts; this component only turns them into resources.
+ * plan.ts; this component only turns them into resources.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
@@ -10,7 +10,7 @@ import { createCredentials, type RegistryCredentials } from "../shared/credentia
 import type { GeneratedFile, RegistryBackend, RegistryEndpoint } from "../shared/contract";
 import { registrySecretEnv } from "../shared/registryConfig";
 import { selfHostedSecretEnv } from "../shared/selfHostedConfig";
-import { manifestList, registryConfigYaml, renderManifests } from "./manifests";
+import { manifestList, registryConfigYaml, renderManifests } from "./plan";
 import { contentChecksum, secretValueNames, type RegistrySecretValues } from "./secretValues";
 import type { KubernetesSettings } from "./settings";
 import { hostWithPort } from "../shared/hostPort";

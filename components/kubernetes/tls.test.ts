@@ -7,7 +7,7 @@ import { X509Certificate } from "node:crypto";
 import { parse } from "yaml";
 import { reveal, runProgram, type ProgramRun } from "../../tools/runProgram";
 import { newTlsPair, type TlsPair } from "../../tests/support/keyMaterial";
-import { manifestList, renderManifests } from "./manifests";
+import { manifestList, renderManifests } from "./plan";
 import {
   loadSettings,
   podSpecsOf,

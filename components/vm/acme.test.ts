@@ -9,7 +9,7 @@ import { legoGlobalArgs, legoPath, renderAcmeClientScript, renderNginxReloader }
 import { vmAcmeClientOptions, vmNginxReloaderOptions } from "./acmeStack";
 import { composeObject, renderComposeFile, type ComposeFileOptions } from "./composeFile";
 import { renderNginxConfig } from "../shared/nginxConfig";
-import { vmNginxOptions } from "./registry";
+import { vmNginxOptions } from "./plan";
 
 const acme = {
   mode: "acme" as const,

@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describeWithTools, tool } from "../../tests/support/tools";
 import { renderNginxConfig, type NginxConfigOptions } from "../shared/nginxConfig";
-import { vmNginxOptions } from "./registry";
+import { vmNginxOptions } from "./plan";
 
 const deployed = vmNginxOptions({
   domain: "registry.example.com",

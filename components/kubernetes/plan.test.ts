@@ -19,7 +19,7 @@ import {
   registryConfigYaml,
   renderManifests,
   type KubernetesManifests,
-} from "./manifests";
+} from "./plan";
 import { contentChecksum, secretValueNames, type RegistrySecretValues } from "./secretValues";
 import { kubernetesSettings } from "./settings";
 import {
