@@ -100,23 +100,31 @@ export const hideUserinfo = (text: string) => text.replace(USERINFO, "//[userinf
  * An https:// URL with a host and nothing that would carry a credential: a user name or
  * password in it would land in plain files (config.yml, a ConfigMap) and stack state.
  */
-export const httpsUrl = (what: string) =>
-  z.string({ error: `must be an https:// URL of ${what}` }).superRefine((v, ctx) => {
+export const httpsUrl = (what: string) => webUrl(what, ["https"]);
+
+/**
+ * A URL of one of `schemes` (https, or http where a setting allows it) with a host and no
+ * user name or password (the same guard as httpsUrl).
+ */
+export const webUrl = (what: string, schemes: readonly ("http" | "https")[]) => {
+  const error = `must be an ${schemes.map((p) => `${p}://`).join(" or ")} URL of ${what}`;
+  return z.string({ error }).superRefine((v, ctx) => {
     const fail = (message: string) =>
       ctx.addIssue({ code: "custom", message, input: hideUserinfo(v) });
     let url: URL | undefined;
     try {
-      url = /^https:\/\/[^\s]+$/.test(v) ? new URL(v) : undefined;
+      url = /^https?:\/\/[^\s]+$/.test(v) ? new URL(v) : undefined;
     } catch {
       url = undefined;
     }
-    if (!url || url.protocol !== "https:" || !url.hostname)
-      return fail(`must be an https:// URL of ${what}`);
-    if (url.username || url.password || /^https:\/\/[^/?#]*@/.test(v))
+    if (!url || !schemes.includes(url.protocol.slice(0, -1) as "http") || !url.hostname)
+      return fail(error);
+    if (url.username || url.password || /^https?:\/\/[^/?#]*@/.test(v))
       fail(
         `must not hold a user name or password (the "user:password@" part): it would be stored in plain text`,
       );
   });
+};
 
 /** A Kubernetes resource quantity such as 10Gi, 500m or 1. */
 export const quantity = (example = "10Gi") =>

@@ -16,6 +16,7 @@ import {
 } from "../../config/fields";
 import { isLoopback } from "../shared/loopback";
 import { checkImageReadsSettings, selfHostedSettings } from "../shared/selfHostedSettings";
+import { checkNotificationLogging } from "../shared/notifications";
 
 // nginx in front of the registry when tls.enabled: the same pin as the VM backend, whose
 // nginx config renderer this backend uses (alpine: busybox wget for the healthcheck).
@@ -81,6 +82,7 @@ export const dockerSettings = z
   })
   .superRefine((s, ctx) => {
     checkImageReadsSettings(s, ctx);
+    checkNotificationLogging(s, ctx);
     if (!s.auth.enabled && !isLoopback(s.bindAddress))
       ctx.addIssue({
         code: "custom",

@@ -37,6 +37,7 @@ const SECRET_VALUES: Required<Record<keyof RegistrySecretValues, string>> = {
   s3SecretKey: "s3-secret-value",
   proxyPassword: "proxy-password-value",
   gcsKeyJson: serviceAccountKeyJson(),
+  notificationEndpoints: '[{"name": "deploy", "url": "https://hooks.example.com/r"}]',
 };
 
 /** The manifests for raw `registry:kubernetes` settings, with plain secret values. */
@@ -271,6 +272,22 @@ describe("config and secrets", () => {
     });
     const htpasswdMount = registryContainer(m).volumeMounts!.find((v) => v.name === "htpasswd")!;
     expect(htpasswdMount).toEqual({ name: "htpasswd", mountPath: "/auth", readOnly: true });
+  });
+
+  test("notifications: the endpoint list reaches the registry from the Secret, never the ConfigMap", () => {
+    const { m } = render({
+      logLevel: "warn",
+      notifications: {
+        endpoints: [{ name: "deploy", url: "https://hooks.example.com/r", token: "t".repeat(20) }],
+      },
+    });
+    expect(m.secret.stringData["notification-endpoints"]).toBe(SECRET_VALUES.notificationEndpoints);
+    expect(registryContainer(m).env).toContainEqual({
+      name: "REGISTRY_NOTIFICATIONS_ENDPOINTS",
+      valueFrom: { secretKeyRef: { name: "registry-secrets", key: "notification-endpoints" } },
+    });
+    expect(m.configMap.data["config.yml"]).not.toContain("hooks.example.com");
+    expect(parse(m.configMap.data["config.yml"]).notifications).toBeUndefined();
   });
 
   test("a GCS key is mounted as the file the config names", () => {

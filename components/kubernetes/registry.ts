@@ -172,6 +172,7 @@ function collectSecretValues(
     s3SecretKey: envValue(registrySecretEnv.s3SecretKey),
     proxyPassword: envValue(registrySecretEnv.proxyPassword),
     gcsKeyJson: pulumi.secret(s.storage.gcs?.keyJson ?? ""),
+    notificationEndpoints: envValue(registrySecretEnv.notificationEndpoints),
   };
   const values: RegistrySecretValues = { httpSecret: all.httpSecret };
   for (const n of secretValueNames(s)) values[n] = all[n];

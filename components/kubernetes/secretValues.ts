@@ -14,6 +14,7 @@ export interface RegistrySecretValues {
   s3AccessKey?: pulumi.Input<string>;
   s3SecretKey?: pulumi.Input<string>;
   proxyPassword?: pulumi.Input<string>;
+  notificationEndpoints?: pulumi.Input<string>;
   gcsKeyJson?: pulumi.Input<string>;
 }
 export type SecretValueName = keyof RegistrySecretValues;
@@ -30,6 +31,10 @@ export const SECRET_KEYS: Record<SecretValueName, { key: string; env?: string }>
   s3SecretKey: { key: "s3-secret-key", env: registrySecretEnv.s3SecretKey },
   proxyPassword: { key: "proxy-password", env: registrySecretEnv.proxyPassword },
   gcsKeyJson: { key: "gcs-key.json" },
+  notificationEndpoints: {
+    key: "notification-endpoints",
+    env: registrySecretEnv.notificationEndpoints,
+  },
 };
 
 /** Which secret values these settings need (the component supplies exactly these). */
@@ -40,6 +45,7 @@ export function secretValueNames(s: KubernetesSettings): SecretValueName[] {
   if (s.storage.driver === "s3" && s.storage.s3?.secretKey) names.push("s3SecretKey");
   if (s.proxy?.password) names.push("proxyPassword");
   if (s.storage.driver === "gcs" && s.storage.gcs?.keyJson) names.push("gcsKeyJson");
+  if (s.notifications) names.push("notificationEndpoints");
   return names;
 }
 

@@ -15,6 +15,7 @@ import {
   quantity,
 } from "../../config/fields";
 import { checkImageReadsSettings, selfHostedSettings } from "../shared/selfHostedSettings";
+import { checkNotificationLogging } from "../shared/notifications";
 import { checkTls, kubernetesTlsSettings } from "./tlsSettings";
 
 /** Pinned kubectl for the garbage-collection Job: it needs a shell too (Alpine: busybox sh), which registry.k8s.io/kubectl (distroless) lacks. */
@@ -221,6 +222,7 @@ export const kubernetesSettings = z
     // Range and format failures do not stop zod from running this: judge only valid values.
     if (ctx.issues.length) return;
     checkImageReadsSettings(s, ctx);
+    checkNotificationLogging(s, ctx);
     // A NodePort answers on every node's addresses (and the registry allows deletes):
     // without auth that is an open registry to anyone who reaches a node.
     if (!s.auth.enabled)

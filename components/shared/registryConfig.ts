@@ -38,6 +38,8 @@ export interface RegistryConfigSpec {
   /** Debug and Prometheus metrics listener, e.g. ":5001". */
   debugAddress?: string;
   logLevel: "error" | "warn" | "info" | "debug";
+  /** notifications.events (the endpoints themselves come by env: REGISTRY_NOTIFICATIONS_ENDPOINTS). */
+  notifications?: { includeReferences: boolean };
 }
 
 /** The environment variables that carry secrets into the registry (values come from a secret store). */
@@ -46,6 +48,7 @@ export const registrySecretEnv = {
   s3AccessKey: "REGISTRY_STORAGE_S3_ACCESSKEY",
   s3SecretKey: "REGISTRY_STORAGE_S3_SECRETKEY",
   proxyPassword: "REGISTRY_PROXY_PASSWORD",
+  notificationEndpoints: "REGISTRY_NOTIFICATIONS_ENDPOINTS",
 } as const;
 
 /** The secret values that reach the registry by environment, as plain text. */
@@ -54,6 +57,8 @@ export interface RegistrySecretEnvValues {
   s3AccessKey?: string;
   s3SecretKey?: string;
   proxyPassword?: string;
+  /** The whole endpoint list, already YAML (notificationEndpointsEnv): passed as is. */
+  notificationEndpoints?: string;
 }
 
 /**
@@ -67,6 +72,8 @@ export function registrySecretEnvVars(v: RegistrySecretEnvValues): Record<string
   if (v.s3AccessKey) env[registrySecretEnv.s3AccessKey] = yamlString(v.s3AccessKey);
   if (v.s3SecretKey) env[registrySecretEnv.s3SecretKey] = yamlString(v.s3SecretKey);
   if (v.proxyPassword) env[registrySecretEnv.proxyPassword] = yamlString(v.proxyPassword);
+  if (v.notificationEndpoints)
+    env[registrySecretEnv.notificationEndpoints] = v.notificationEndpoints;
   return env;
 }
 
@@ -176,6 +183,9 @@ export function registryConfigObject(spec: RegistryConfigSpec): Record<string, u
             ...(spec.proxy.ttl ? { ttl: spec.proxy.ttl } : {}),
           },
         }
+      : {}),
+    ...(spec.notifications?.includeReferences
+      ? { notifications: { events: { includereferences: true } } }
       : {}),
   };
 }

@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { registrySecretEnvVars, type RegistryConfigSpec, type StorageSpec } from "./registryConfig";
+import { notificationEndpointsEnv } from "./notifications";
 import type { SelfHostedSettings, StorageSettings } from "./selfHostedSettings";
 
 /** Where the registry listens and finds its files, inside its container or pod. */
@@ -44,6 +45,9 @@ export function selfHostedConfigSpec(
       ttl: s.proxy.ttl,
     },
     logLevel: s.logLevel,
+    ...(s.notifications
+      ? { notifications: { includeReferences: s.notifications.includeReferences } }
+      : {}),
   };
 }
 
@@ -60,6 +64,11 @@ export function selfHostedSecretEnv(
     s3AccessKey: s.storage.driver === "s3" ? s.storage.s3?.accessKey : undefined,
     s3SecretKey: s.storage.driver === "s3" ? s.storage.s3?.secretKey : undefined,
     proxyPassword: s.proxy?.password,
+    notificationEndpoints: s.notifications
+      ? pulumi
+          .output(s.notifications.endpoints.map((e) => e.token))
+          .apply((tokens) => notificationEndpointsEnv(s.notifications!.endpoints, tokens))
+      : undefined,
   });
   return pulumi.secret(values.apply(registrySecretEnvVars));
 }

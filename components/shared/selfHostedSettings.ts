@@ -16,6 +16,7 @@ import {
   text,
   username,
 } from "../../config/fields";
+import { notificationSettings } from "./notifications";
 import { registryMajor } from "./registryConfig";
 
 export const DEFAULT_REGISTRY_IMAGE = "registry:2.8.3";
@@ -114,6 +115,8 @@ export const selfHostedSettings = {
   storage: storageSettings,
   proxy: proxySettings.optional(),
   logLevel: oneOf(["error", "warn", "info", "debug"]).default("info"),
+  /** Push notifications to webhook receivers (distribution's notifications.endpoints). */
+  notifications: notificationSettings.optional(),
 };
 
 /** Settings distribution reads only from v3 on; a 2.x registry ignores unknown keys silently. */

@@ -25,6 +25,7 @@ import {
   text,
 } from "../../config/fields";
 import { checkImageReadsSettings, selfHostedSettings } from "../shared/selfHostedSettings";
+import { checkNotificationLogging } from "../shared/notifications";
 
 /** nginx's stable line, Alpine flavour (busybox wget for the healthcheck). */
 /** An Ubuntu LTS family: GCE's Ubuntu images run cloud-init, its Debian images do not. */
@@ -198,6 +199,7 @@ export const vmSettings = z
   })
   .superRefine((s, ctx) => {
     checkImageReadsSettings(s, ctx);
+    checkNotificationLogging(s, ctx);
     const issue = (path: (string | number)[], message: string, input: unknown) =>
       ctx.addIssue({ code: "custom", path, message, input });
     if (!s.auth.enabled)
