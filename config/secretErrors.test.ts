@@ -31,6 +31,7 @@ const SHARED = [
   "storage.s3.secretKey",
   "storage.gcs.keyJson",
   "proxy.password",
+  "notifications.endpoints.*.token",
 ];
 /** Written by hand: a secret key the schemas gain must be added here, with its cases. */
 const SECRET_KEYS: Record<Backend, string[]> = {
@@ -121,6 +122,11 @@ const VALUES: Record<string, { valid(): Planted; invalid(): Planted[] }> = {
     },
     invalid: () => [plain(canary())],
   },
+  token: {
+    valid: () => plain(`tok-${canary()}`),
+    // a space, and too short: both refused by the token's own pattern
+    invalid: () => [plain(`${canary()} ${canary()}`), plain(canary().slice(0, 12))],
+  },
   hmacKey: {
     valid: () => plain(`hmac-${canary()}`),
     // padded, and too short: both refused by the key's own pattern
@@ -146,6 +152,10 @@ function settingsWith(backend: Backend, path: string, value: unknown): Record<st
   if (path.startsWith("storage.s3."))
     s.storage = { driver: "s3", s3: { bucket: "b", region: "r" } };
   if (path.startsWith("storage.gcs.")) s.storage = { driver: "gcs", gcs: { bucket: "b" } };
+  if (path.startsWith("notifications.")) {
+    s.logLevel = "warn";
+    s.notifications = { endpoints: [{ name: "hook", url: "https://hooks.example.com/r" }] };
+  }
   if (path.startsWith("proxy."))
     s.proxy = { remoteUrl: "https://registry-1.docker.io", username: "m" };
   if (path === "tls.key") s.tls = { mode: "provided", certificate: tlsPair().certificate };
@@ -153,8 +163,11 @@ function settingsWith(backend: Backend, path: string, value: unknown): Record<st
     s.domain = "registry.example.com";
     s.tls = { mode: "acme", email: "ops@example.com", eab: { kid: "kid-1" } };
   }
-  return setAt(s, path.split("."), value);
+  return setAt(s, keyPath(path), value);
 }
+
+/** A secret path as a settings path: a list's "*" is its first item. */
+const keyPath = (path: string) => path.replace(/\*/g, "0").split(".");
 
 function setAt(obj: Record<string, unknown>, path: string[], value: unknown) {
   const out = structuredClone(obj);
@@ -171,7 +184,7 @@ function getAt(obj: Record<string, unknown>, path: string[]): unknown {
 /** The same settings, with the block holding the secret where it is not read. */
 function unusedBlock(backend: Backend, path: string, value: unknown): Record<string, unknown>[] {
   const used = settingsWith(backend, path, value);
-  const parentPath = path.split(".").slice(0, -1);
+  const parentPath = keyPath(path).slice(0, -1);
   const parent = getAt(used, parentPath);
   const out = [
     // under a key this program does not know
@@ -185,6 +198,8 @@ function unusedBlock(backend: Backend, path: string, value: unknown): Record<str
       : []),
     ...(path.startsWith("storage.gcs.") ? [setAt(used, ["storage", "driver"], "filesystem")] : []),
     ...(path === "auth.password" ? [setAt(used, ["auth", "enabled"], false)] : []),
+    // read, but refused beside the log level that would print it
+    ...(path === "notifications.endpoints.*.token" ? [setAt(used, ["logLevel"], "info")] : []),
     ...(path === "proxy.password" ? [setAt(used, ["proxy", "username"], undefined)] : []),
     ...(path === "host.privateKey" ? [{ ...used, host: { ...gcpHost, privateKey: value } }] : []),
     ...(path === "host.sshPrivateKey"
@@ -238,7 +253,8 @@ const CASES = BACKENDS.flatMap((b) =>
 
 describe.each(CASES)("%s", (_, backend, path) => {
   const values = VALUES[path.split(".").pop()!];
-  const key = `registry:${backend}.${path}`;
+  // as error lines write it: a list item as [0]
+  const key = `registry:${backend}.${path.replace(/\.\*/g, "[0]")}`;
 
   test("has planted values (a new secret key needs its cases)", () => {
     expect(values).toBeDefined();
@@ -255,7 +271,7 @@ describe.each(CASES)("%s", (_, backend, path) => {
   test("valid, inside a block with a bad sibling key: no line shows it", () => {
     const planted = values.valid();
     const settings = settingsWith(backend, path, planted.value);
-    const parentPath = path.split(".").slice(0, -1);
+    const parentPath = keyPath(path).slice(0, -1);
     const parent = getAt(settings, parentPath) as Record<string, unknown>;
     for (const bad of [{ ...parent, typo: 1 }, [parent], JSON.stringify(parent)])
       expectNoLeak(linesFor(backend, setAt(settings, parentPath, bad)), planted.needles);

@@ -927,6 +927,75 @@ const CASES: BadInput[] = [
     },
     line: `${D}.proxy.ttl is only read by registry 3 images (image is registry:2.8.3@sha256:${"a".repeat(64)}, a 2.x registry ignores it): use an image such as registry:3.0.0, or remove it`,
   },
+  // ---- push notifications (issue 14 item 17), shared by docker, kubernetes and vm ----
+  {
+    name: "notification URL over http without allowHttp",
+    backend: "docker",
+    settings: { notifications: { endpoints: [{ name: "ci", url: "http://hooks.example.com/r" }] } },
+    line: `${D}.notifications.endpoints[0].url must be an https:// URL (http:// sends events and the token in clear: set allowHttp: true to accept it) (got "http://hooks.example.com/r")`,
+    render: true,
+  },
+  {
+    name: "notification URL with a password in it",
+    backend: "vm",
+    settings: {
+      host: existing,
+      notifications: {
+        endpoints: [{ name: "ci", url: "https://ci:battery-hook-pw-Kw93@hooks.example.com/r" }],
+      },
+    },
+    line: `${V}.notifications.endpoints[0].url must not hold a user name or password (the "user:password@" part): it would be stored in plain text (got "https://[userinfo hidden]@hooks.example.com/r")`,
+  },
+  {
+    name: "two notification endpoints with one name",
+    backend: "kubernetes",
+    settings: {
+      notifications: {
+        endpoints: [
+          { name: "ci", url: "https://a.example.com/r" },
+          { name: "ci", url: "https://b.example.com/r" },
+        ],
+      },
+    },
+    line: `${K}.notifications.endpoints[1].name must be unique (endpoints[0] is also named ci) (got "ci")`,
+  },
+  {
+    name: "a notification token while the registry logs at info",
+    backend: "kubernetes",
+    settings: {
+      notifications: {
+        endpoints: [
+          { name: "ci", url: "https://hooks.example.com/r", token: "battery-token-Kw93-0001" },
+        ],
+      },
+    },
+    line: `${K}.logLevel must be warn or error while notifications.endpoints[0].token is set: the registry prints each endpoint's headers, token included, at info when it starts (got "info")`,
+    render: true,
+  },
+  {
+    name: "a notification token with a space",
+    backend: "docker",
+    settings: {
+      logLevel: "warn",
+      notifications: {
+        endpoints: [
+          { name: "ci", url: "https://hooks.example.com/r", token: "battery token Kw93 0001" },
+        ],
+      },
+    },
+    line: `${D}.notifications.endpoints[0].token must be a token of 16 to 1024 printable ASCII characters with no spaces (got [secret])`,
+  },
+  {
+    name: "a notification action distribution does not send",
+    backend: "vm",
+    settings: {
+      host: existing,
+      notifications: {
+        endpoints: [{ name: "ci", url: "https://hooks.example.com/r", actions: ["tag"] }],
+      },
+    },
+    line: `${V}.notifications.endpoints[0].actions[0] must be one of push, pull, delete, mount (got "tag")`,
+  },
 ];
 
 function configOf(c: { backend: Backend; settings: unknown }): Record<string, unknown> {
