@@ -22,7 +22,37 @@ const TLS_RESOURCES = [
   "PrivateKey/registry-tls-server-key",
 ];
 
+/** Push notifications (issue 14 item 17): an endpoint with a token, then the token rotated. */
+const hooks = (token: string) => ({
+  logLevel: "warn",
+  notifications: {
+    endpoints: [{ name: "deploy", url: "https://hooks.example.com/registry", token }],
+  },
+});
+const TOKEN_A = "hook-token-aaaaaaaaaaaaaaaa";
+const TOKEN_B = "hook-token-bbbbbbbbbbbbbbbb";
+
 const cases: DayTwoCase[] = [
+  {
+    title: "add a push-notification endpoint with a token",
+    change: {
+      stack: "local",
+      before: local(BASE),
+      after: local({ ...BASE, ...hooks(TOKEN_A) }),
+      secretKeys: ["registry:docker"],
+    },
+    expect: { plan: { replace: ["Container/registry-registry"] } },
+  },
+  {
+    title: "rotate the notification token",
+    change: {
+      stack: "local",
+      before: local({ ...BASE, ...hooks(TOKEN_A) }),
+      after: local({ ...BASE, ...hooks(TOKEN_B) }),
+      secretKeys: ["registry:docker"],
+    },
+    expect: { plan: { replace: ["Container/registry-registry"] } },
+  },
   {
     title: "apply the committed local stack again",
     change: { stack: "local", before: local(BASE), after: local(BASE) },

@@ -39,7 +39,32 @@ const GC = [
   "ServiceAccount/registry-gc",
 ];
 
+/** Push notifications (issue 14 item 17): an endpoint with a token, then the token rotated. */
+const hooks = (token: string) => ({
+  logLevel: "warn",
+  notifications: {
+    endpoints: [{ name: "deploy", url: "https://hooks.example.com/registry", token }],
+  },
+});
+const TOKEN_A = "hook-token-aaaaaaaaaaaaaaaa";
+const TOKEN_B = "hook-token-bbbbbbbbbbbbbbbb";
+
 const cases: DayTwoCase[] = [
+  {
+    title: "add a push-notification endpoint with a token",
+    change: dev(DEV, { ...DEV, ...hooks(TOKEN_A) }),
+    expect: {
+      plan: {
+        replace: ["ConfigMap/registry-config", "Secret/registry-secrets"],
+        update: ["Deployment/registry"],
+      },
+    },
+  },
+  {
+    title: "rotate the notification token",
+    change: dev({ ...DEV, ...hooks(TOKEN_A) }, { ...DEV, ...hooks(TOKEN_B) }),
+    expect: { plan: { replace: ["Secret/registry-secrets"], update: ["Deployment/registry"] } },
+  },
   {
     title: "apply the committed dev stack again",
     change: dev(DEV, DEV),

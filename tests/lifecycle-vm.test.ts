@@ -36,7 +36,28 @@ const redeploy = (...files: string[]) => ({
   replace: ["Command/registry-wait-for-registry"],
 });
 
+/** Push notifications (issue 14 item 17): an endpoint with a token, then the token rotated. */
+const hooks = (token: string) => ({
+  logLevel: "warn",
+  notifications: {
+    endpoints: [{ name: "deploy", url: "https://hooks.example.com/registry", token }],
+  },
+});
+const TOKEN_A = "hook-token-aaaaaaaaaaaaaaaa";
+const TOKEN_B = "hook-token-bbbbbbbbbbbbbbbb";
+
 const cases: DayTwoCase[] = [
+  {
+    title: "add a push-notification endpoint with a token",
+    change: vm(STAGING, { ...STAGING, ...hooks(TOKEN_A) }),
+    expect: { plan: redeploy("config-yml", "docker-compose-yml", "registry-env") },
+  },
+  {
+    title: "rotate the notification token",
+    change: vm({ ...STAGING, ...hooks(TOKEN_A) }, { ...STAGING, ...hooks(TOKEN_B) }),
+    // Compose compares the env file itself: the compose file stays, the registry is recreated.
+    expect: { plan: redeploy("registry-env") },
+  },
   {
     title: "apply the committed staging stack again",
     change: vm(STAGING, STAGING),

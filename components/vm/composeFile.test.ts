@@ -150,6 +150,31 @@ describeWithTools("docker-compose config -q accepts the compose file", ["docker-
     expect(() => validate(o)).not.toThrow();
   });
 
+  test("resolves the env file into the registry's environment: a new value is a new service", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vm-compose-env-"));
+    try {
+      fs.writeFileSync(path.join(dir, BUNDLE.compose), renderComposeFile(base));
+      for (const file of Object.values(BUNDLE).filter((f) => f !== BUNDLE.compose)) {
+        fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+        fs.writeFileSync(path.join(dir, file), "x\n");
+      }
+      const environment = (token: string) => {
+        fs.writeFileSync(path.join(dir, BUNDLE.env), renderEnvFile({ REGISTRY_X: token }));
+        const out = execFileSync(
+          tool("docker-compose"),
+          ["-f", path.join(dir, BUNDLE.compose), "config"],
+          { encoding: "utf8", stdio: "pipe" },
+        );
+        return (parse(out) as { services: { registry: { environment: unknown } } }).services
+          .registry.environment;
+      };
+      expect(environment('[{"a": "token-1"}]')).toEqual({ REGISTRY_X: '[{"a": "token-1"}]' });
+      expect(environment('[{"a": "token-2"}]')).toEqual({ REGISTRY_X: '[{"a": "token-2"}]' });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("and fails when the env file is missing (the check can fail)", () => {
     expect(() => validate(base, [BUNDLE.env])).toThrow();
   });

@@ -75,10 +75,14 @@ const vm: Server[] = [
       run.files["vm/gcs-key.json"],
       composeService(run, "registry"),
     ],
+    // Compose resolves env_file into the service's environment (`docker-compose config`
+    // prints it there: components/vm/composeFile.test.ts), so a changed env file is a
+    // changed service too.
     restarted: (plan, before, after) =>
       op(plan, "registry-compose-up") !== "same" &&
-      JSON.stringify(composeService(before, "registry")) !==
-        JSON.stringify(composeService(after, "registry")),
+      (JSON.stringify(composeService(before, "registry")) !==
+        JSON.stringify(composeService(after, "registry")) ||
+        before.files["vm/registry.env"] !== after.files["vm/registry.env"]),
   },
   {
     // Every compose-up run ends with `nginx -s reload` (conf, certificates, upstream address).
