@@ -45,6 +45,7 @@ const KNOWN = {
   s3SecretKey: "audit/S3+secret+access+key+0005+wJalrXUtnFEMI",
   proxyPassword: "audit-proxy-upstream-password-0006",
   gcsKeyJson: serviceAccountKeyJson("audit0007"),
+  notifyToken: "audit-notification-token-0008-Xq2",
 } as const;
 
 const CERT = tlsPair().certificate;
@@ -58,6 +59,13 @@ const proxy = {
   remoteUrl: "https://registry-1.docker.io",
   username: "mirror",
   password: KNOWN.proxyPassword,
+};
+/** A push-notification endpoint with a token (a token needs logLevel warn or error). */
+const notify = {
+  logLevel: "warn",
+  notifications: {
+    endpoints: [{ name: "deploy", url: "https://hooks.example.com/r", token: KNOWN.notifyToken }],
+  },
 };
 const gcpHost = {
   mode: "gcp",
@@ -76,7 +84,7 @@ interface Variant {
 /** Every secret-bearing option of every backend, in some variant. */
 const VARIANTS: Variant[] = [
   {
-    name: "kubernetes: password, S3 keys, proxy password",
+    name: "kubernetes: password, S3 keys, proxy password, notification token",
     config: {
       "registry:backend": "kubernetes",
       "registry:kubernetes": {
@@ -84,9 +92,10 @@ const VARIANTS: Variant[] = [
         storage: s3(KNOWN.s3AccessKey, KNOWN.s3SecretKey),
         replicas: 2,
         proxy,
+        ...notify,
       },
     },
-    known: ["k8sPassword", "s3AccessKey", "s3SecretKey", "proxyPassword"],
+    known: ["k8sPassword", "s3AccessKey", "s3SecretKey", "proxyPassword", "notifyToken"],
   },
   {
     name: "kubernetes: GCS key file, generated password",
@@ -112,7 +121,7 @@ const VARIANTS: Variant[] = [
     known: [],
   },
   {
-    name: "vm existing host: SSH key, provided TLS key, password, S3 keys, proxy password",
+    name: "vm existing host: SSH key, provided TLS key, password, S3 keys, proxy password, notification token",
     config: {
       "registry:backend": "vm",
       "registry:vm": {
@@ -122,9 +131,18 @@ const VARIANTS: Variant[] = [
         auth: { password: KNOWN.vmPassword },
         storage: s3(KNOWN.s3AccessKey, KNOWN.s3SecretKey),
         proxy,
+        ...notify,
       },
     },
-    known: ["sshPrivateKey", "tlsKey", "vmPassword", "s3AccessKey", "s3SecretKey", "proxyPassword"],
+    known: [
+      "sshPrivateKey",
+      "tlsKey",
+      "vmPassword",
+      "s3AccessKey",
+      "s3SecretKey",
+      "proxyPassword",
+      "notifyToken",
+    ],
   },
   {
     name: "vm GCP host: given SSH key pair, GCS key file, generated TLS and password",
@@ -144,7 +162,7 @@ const VARIANTS: Variant[] = [
     known: [],
   },
   {
-    name: "docker: password, S3 keys, proxy password, generated TLS",
+    name: "docker: password, S3 keys, proxy password, notification token, generated TLS",
     config: {
       "registry:backend": "docker",
       "registry:docker": {
@@ -152,9 +170,10 @@ const VARIANTS: Variant[] = [
         storage: s3(KNOWN.s3AccessKey, KNOWN.s3SecretKey),
         proxy,
         tls: { enabled: true },
+        ...notify,
       },
     },
-    known: ["dockerPassword", "s3AccessKey", "s3SecretKey", "proxyPassword"],
+    known: ["dockerPassword", "s3AccessKey", "s3SecretKey", "proxyPassword", "notifyToken"],
   },
   {
     name: "docker: GCS key file, generated password",
