@@ -852,6 +852,23 @@ const CASES: BadInput[] = [
     line: `${G}.serviceAccountId must be a service account id of 6-30 lower-case letters, digits or hyphens, starting with a letter (got "ci")`,
   },
 
+  {
+    name: "notification push endpoint over http",
+    backend: "gcp",
+    settings: { ...gcp, notifications: { pushEndpoint: "http://deploy.example.com/registry" } },
+    line: `${G}.notifications.pushEndpoint must be an https:// URL of the receiver (got "http://deploy.example.com/registry")`,
+  },
+  {
+    name: "notification push endpoint with a password in it",
+    backend: "gcp",
+    settings: {
+      ...gcp,
+      notifications: { pushEndpoint: "https://u:battery-push-pw-Kw93@deploy.example.com/r" },
+    },
+    line: `${G}.notifications.pushEndpoint must not hold a user name or password (the "user:password@" part): it would be stored in plain text (got "https://[userinfo hidden]@deploy.example.com/r")`,
+    render: true,
+  },
+
   // ---- docker ----------------------------------------------------------------------
   {
     name: "port 0",

@@ -21,7 +21,39 @@ const gcp = (before: Record<string, unknown>, after: Record<string, unknown>) =>
 });
 const REPOSITORY = "Repository/registry-repository";
 
+/** Push notifications (issue 14 item 17): the gcr topic pushed to a receiver. */
+const NOTIFY = { pushEndpoint: "https://deploy.example.com/registry" };
+
 const cases: DayTwoCase[] = [
+  {
+    title: "add push notifications (the gcr topic exists: subscribe to it)",
+    change: gcp(PROD, { ...PROD, notifications: NOTIFY }),
+    expect: {
+      plan: {
+        create: [
+          "Service/registry-api-pubsub",
+          "Account/registry-notify",
+          "Subscription/registry-push",
+        ],
+      },
+    },
+  },
+  {
+    title: "move the receiver (push endpoint and audience)",
+    change: gcp(
+      { ...PROD, notifications: NOTIFY },
+      { ...PROD, notifications: { pushEndpoint: "https://deploy2.example.com/hook" } },
+    ),
+    expect: { plan: { update: ["Subscription/registry-push", "Account/registry-notify"] } },
+  },
+  {
+    title: "create the gcr topic where the project has none",
+    change: gcp(
+      { ...PROD, notifications: NOTIFY },
+      { ...PROD, notifications: { ...NOTIFY, createTopic: true } },
+    ),
+    expect: { plan: { create: ["Topic/registry-gcr-topic"] } },
+  },
   {
     title: "apply the committed prod stack again",
     change: gcp(PROD, PROD),

@@ -19,6 +19,7 @@ import {
   registryAddress,
   repositoryPrincipalSet,
 } from "./plan";
+import { createPushNotifications } from "./notifications";
 import type { GcpSettings } from "./settings";
 
 export interface GcpRegistryArgs {
@@ -30,6 +31,7 @@ export interface GcpRegistryArgs {
 /** APIs every stack needs, and those only the keyless path needs (token exchange, impersonation). */
 const CORE_APIS = ["artifactregistry.googleapis.com", "iam.googleapis.com"];
 const WORKLOAD_IDENTITY_APIS = ["iamcredentials.googleapis.com", "sts.googleapis.com"];
+const NOTIFICATION_APIS = ["pubsub.googleapis.com"];
 
 export const CI_LOGIN_FILE = "gcp/github-actions-login.yml";
 
@@ -48,7 +50,11 @@ export class GcpRegistry extends pulumi.ComponentResource implements RegistryBac
     // Enabling an API returns before it is usable, so everything below waits for these.
     // disableOnDestroy false: other workloads in the project may use the same APIs.
     const apis = s.enableApis
-      ? [...CORE_APIS, ...(keyless ? WORKLOAD_IDENTITY_APIS : [])].map(
+      ? [
+          ...CORE_APIS,
+          ...(keyless ? WORKLOAD_IDENTITY_APIS : []),
+          ...(s.notifications ? NOTIFICATION_APIS : []),
+        ].map(
           (service) =>
             new gcp.projects.Service(
               `${name}-api-${service.split(".")[0]}`,
@@ -115,6 +121,17 @@ export class GcpRegistry extends pulumi.ComponentResource implements RegistryBac
       GCP_REGISTRY_HOST: pulumi.output(host),
       GCP_SERVICE_ACCOUNT: this.serviceAccount.email,
     };
+    if (s.notifications) {
+      const { subscription, pushServiceAccount } = createPushNotifications(
+        name,
+        s.project,
+        s.notifications,
+        afterApis,
+      );
+      // What the receiver checks: the token's email claim, and which subscription pushed.
+      extra.GCP_NOTIFICATIONS_SERVICE_ACCOUNT = pushServiceAccount.email;
+      extra.GCP_NOTIFICATIONS_SUBSCRIPTION = subscription;
+    }
     let username: string;
     let password: pulumi.Output<string>;
     let ciLogin: pulumi.Input<string>;

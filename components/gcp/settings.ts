@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { bool, integer, labels, oneOf, pattern, text } from "../../config/fields";
+import { gcpNotificationSettings } from "./notifications";
 
 /** gcr.io hosts and the Artifact Registry location each one is served from. */
 export const GCR_DOMAIN_LOCATIONS = {
@@ -237,6 +238,8 @@ export const gcpSettings = z
     credentials: credentialsSettings,
     /** Enable the APIs this stack needs (never disabled on destroy). Default true. */
     enableApis: bool().default(true),
+    /** Push notifications: the `gcr` Pub/Sub topic, pushed to a URL with an OIDC token. */
+    notifications: gcpNotificationSettings.optional(),
   })
   .superRefine((s, ctx) => {
     if (s.gcrDomain) {
