@@ -591,45 +591,6 @@ export const replaceTable: Record<string, TypeRule> = {
     updates: [],
     notes: ["IAM member resources have no Update: every change replaces (remove + add binding)"],
   },
-  "gcp:pubsub/topic:Topic": {
-    source:
-      "hashicorp/terraform-provider-google-beta 02b32db096a8 google-beta/services/pubsub/resource_pubsub_topic.go (the mirror's copy; not the v7.45.0 tag of the entries above)",
-    replaces: ["name", "project", "tags"],
-    updates: [
-      "kmsKeyName",
-      "labels",
-      "messageRetentionDuration",
-      "messageStoragePolicy",
-      "messageTransforms",
-      "schemaSettings",
-      "ingestionDataSourceSettings",
-      "deletionPolicy",
-    ],
-    notes: ["the gcr topic is the project's: this program keeps it on delete (retainOnDelete)"],
-  },
-  "gcp:pubsub/subscription:Subscription": {
-    source:
-      "hashicorp/terraform-provider-google-beta 0123f3888f2e google-beta/services/pubsub/resource_pubsub_subscription.go (the mirror's copy; not the v7.45.0 tag of the entries above)",
-    replaces: ["name", "topic", "project", "enableMessageOrdering", "filter", "tags"],
-    updates: [
-      "pushConfig",
-      "ackDeadlineSeconds",
-      "expirationPolicy",
-      "retryPolicy",
-      "deadLetterPolicy",
-      "messageRetentionDuration",
-      "retainAckedMessages",
-      "enableExactlyOnceDelivery",
-      "labels",
-      "bigqueryConfig",
-      "cloudStorageConfig",
-      "messageTransforms",
-      "deletionPolicy",
-    ],
-    notes: [
-      "pushConfig (endpoint, OIDC service account and audience) updates in place (modifyPushConfig): no message is lost to a new subscription",
-    ],
-  },
   "gcp:artifactregistry/repository:Repository": {
     source: `${GCP_SRC}artifactregistry/resource_artifact_registry_repository.go; ${GCP_VERSION_NOTE}`,
     replaces: [
