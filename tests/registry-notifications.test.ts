@@ -36,7 +36,15 @@ interface Received {
   events: {
     id: string;
     action: string;
-    target: { mediaType?: string; repository: string; tag?: string; digest: string };
+    target: {
+      mediaType?: string;
+      repository: string;
+      tag?: string;
+      digest: string;
+      url?: string;
+    };
+    actor: { name?: string };
+    request: { method?: string };
   }[];
 }
 
@@ -181,6 +189,9 @@ describeWithTools(
         ["push", "team/app", "v1"],
       ]);
       expect(first.events[0].target.digest).toBe(image.manifestDigest);
+      expect(first.events[0].actor).toEqual({ name: "ci" });
+      expect(first.events[0].target.url).toMatch(/\/v2\/team\/app\/manifests\/sha256:/);
+      expect(first.events[0].request.method).toBe("PUT");
       // Manifests only by default: no blob (layer) events reached this endpoint.
       expect(deploy().flatMap((r) => r.events.map((e) => e.target.mediaType))).not.toContain(
         "application/octet-stream",
