@@ -5,6 +5,7 @@
  * its fixed name and host port mean the old one must go first.
  */
 import { runCatalogue, stack, daysAfterFirstUp, type DayTwoCase } from "./lifecycle/catalogue";
+import { hooks, TOKEN_A, TOKEN_B } from "./lifecycle/catalogue";
 
 const BASE = { port: 5000 };
 const TLS = { port: 5000, tls: { enabled: true } };
@@ -21,16 +22,6 @@ const TLS_RESOURCES = [
   "CertRequest/registry-tls-server-csr",
   "PrivateKey/registry-tls-server-key",
 ];
-
-/** Push notifications (issue 14 item 17): an endpoint with a token, then the token rotated. */
-const hooks = (token: string) => ({
-  logLevel: "warn",
-  notifications: {
-    endpoints: [{ name: "deploy", url: "https://hooks.example.com/registry", token }],
-  },
-});
-const TOKEN_A = "hook-token-aaaaaaaaaaaaaaaa";
-const TOKEN_B = "hook-token-bbbbbbbbbbbbbbbb";
 
 const cases: DayTwoCase[] = [
   {

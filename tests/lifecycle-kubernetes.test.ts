@@ -5,6 +5,7 @@
  */
 import { newTlsPair } from "./support/keyMaterial";
 import { daysAfterFirstUp, runCatalogue, stack, type DayTwoCase } from "./lifecycle/catalogue";
+import { hooks, TOKEN_A, TOKEN_B } from "./lifecycle/catalogue";
 
 // The committed dev stack (Pulumi.dev.yaml).
 const DEV = {
@@ -38,16 +39,6 @@ const GC = [
   "RoleBinding/registry-gc",
   "ServiceAccount/registry-gc",
 ];
-
-/** Push notifications (issue 14 item 17): an endpoint with a token, then the token rotated. */
-const hooks = (token: string) => ({
-  logLevel: "warn",
-  notifications: {
-    endpoints: [{ name: "deploy", url: "https://hooks.example.com/registry", token }],
-  },
-});
-const TOKEN_A = "hook-token-aaaaaaaaaaaaaaaa";
-const TOKEN_B = "hook-token-bbbbbbbbbbbbbbbb";
 
 const cases: DayTwoCase[] = [
   {

@@ -6,6 +6,7 @@
  * must be recreated by it.
  */
 import { runCatalogue, stack, daysAfterFirstUp, type DayTwoCase } from "./lifecycle/catalogue";
+import { hooks, TOKEN_A, TOKEN_B } from "./lifecycle/catalogue";
 
 // The committed staging stack (Pulumi.staging.yaml): a GCE VM this stack creates.
 const HOST = {
@@ -35,16 +36,6 @@ const redeploy = (...files: string[]) => ({
   update: [...files.map((f) => `CopyToRemote/registry-copy-${f}`), "Command/registry-compose-up"],
   replace: ["Command/registry-wait-for-registry"],
 });
-
-/** Push notifications (issue 14 item 17): an endpoint with a token, then the token rotated. */
-const hooks = (token: string) => ({
-  logLevel: "warn",
-  notifications: {
-    endpoints: [{ name: "deploy", url: "https://hooks.example.com/registry", token }],
-  },
-});
-const TOKEN_A = "hook-token-aaaaaaaaaaaaaaaa";
-const TOKEN_B = "hook-token-bbbbbbbbbbbbbbbb";
 
 const cases: DayTwoCase[] = [
   {

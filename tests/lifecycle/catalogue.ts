@@ -36,3 +36,16 @@ export function stack(backend: string, settings: Record<string, unknown>): Recor
 export function daysAfterFirstUp(days: number): Date {
   return new Date(Date.UTC(2026, 0, 5, 10) + days * 86_400_000);
 }
+
+/**
+ * Push notifications on a self-hosted backend (issue 14 item 17): one endpoint with a
+ * token (which needs logLevel warn), for the "added" and "token rotated" cases.
+ */
+export const hooks = (token: string) => ({
+  logLevel: "warn",
+  notifications: {
+    endpoints: [{ name: "deploy", url: "https://hooks.example.com/registry", token }],
+  },
+});
+export const TOKEN_A = "hook-token-aaaaaaaaaaaaaaaa";
+export const TOKEN_B = "hook-token-bbbbbbbbbbbbbbbb";
