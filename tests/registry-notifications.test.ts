@@ -19,7 +19,7 @@ import { buildImage, copyImage, type BuiltImage } from "./support/images";
 import { newTlsPair } from "./support/keyMaterial";
 import { freePort } from "./support/processes";
 import { startRegistry, type RunningRegistry } from "./support/registry";
-import { describeWithTools } from "./support/tools";
+import { describeWithTools, run, tool } from "./support/tools";
 
 const PASSWORD = "notify-test-password-123";
 const TOKEN = "deploy-token-7f3a9c2e5b1d4086";
@@ -220,6 +220,27 @@ describeWithTools(
       expect(audit()[0].headers["x-registry-token"]).toBe(AUDIT_TOKEN);
       expect(audit()[0].headers.authorization).toBeUndefined();
       // deploy (push only) got no pull, even now that audit has one
+      const deployActions = receiver.received
+        .filter((r) => r.path === "/deploy")
+        .flatMap((r) => r.events.map((e) => e.action));
+      expect(deployActions).toEqual(["push"]);
+    }, 60_000);
+
+    test("a delete reaches audit (deletes carry no media type: the blob filter keeps them), not deploy", async () => {
+      run(tool("skopeo"), [
+        "delete",
+        "--tls-verify=false",
+        "--creds",
+        `ci:${PASSWORD}`,
+        `docker://${registry.address}/team/app@${image.manifestDigest}`,
+      ]);
+      const deletes = () =>
+        receiver.received
+          .filter((r) => r.path === "/audit")
+          .flatMap((r) => r.events.filter((e) => e.action === "delete"));
+      await until("a delete event at /audit", () => deletes().length > 0);
+      expect(deletes()[0].target.repository).toBe("team/app");
+      expect(deletes()[0].target.mediaType).toBeUndefined();
       const deployActions = receiver.received
         .filter((r) => r.path === "/deploy")
         .flatMap((r) => r.events.map((e) => e.action));
