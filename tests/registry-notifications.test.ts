@@ -267,6 +267,22 @@ describeWithTools(
       expect(registry.process.log()).toContain(`Bearer ${TOKEN}`);
     }, 60_000);
 
+    test("the registry checks the receiver's certificate: without its CA, nothing is delivered", async () => {
+      await registry.stop();
+      registry = await startRegistry({
+        configYml: container.configYml,
+        htpasswd: container.htpasswd,
+        env: container.env, // no SSL_CERT_FILE: the machine's public CAs only
+        dir: path.join(work, "registry"),
+      });
+      const before = receiver.received.length;
+      copyImage(image.ref, `docker://${registry.address}/team/app:v2`, { dest: access });
+      await until("a certificate error in the registry's log", () =>
+        /x509: certificate signed by unknown authority/.test(registry.process.log()),
+      );
+      expect(receiver.received.length).toBe(before);
+    }, 60_000);
+
     test("the VM's env file and the Kubernetes Secret carry the same endpoint list", async () => {
       const value = container.env.REGISTRY_NOTIFICATIONS_ENDPOINTS;
       expect(parse(value).map((e: { name: string }) => e.name)).toEqual([
