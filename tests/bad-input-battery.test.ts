@@ -853,6 +853,18 @@ const CASES: BadInput[] = [
   },
 
   {
+    name: "notification push identity that is the CI account",
+    backend: "gcp",
+    settings: {
+      ...gcp,
+      notifications: {
+        pushEndpoint: "https://deploy.example.com/registry",
+        serviceAccountId: "registry-ci",
+      },
+    },
+    line: `${G}.notifications.serviceAccountId must differ from serviceAccountId (registry-ci, the CI account): the push identity is an account of its own, with no role (got "registry-ci")`,
+  },
+  {
     name: "notification push endpoint over http",
     backend: "gcp",
     settings: { ...gcp, notifications: { pushEndpoint: "http://deploy.example.com/registry" } },

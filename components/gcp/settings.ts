@@ -274,6 +274,13 @@ export const gcpSettings = z
         message: `must be a key in the repository's location ${location}`,
         input: s.kmsKeyName,
       });
+    if (s.notifications?.serviceAccountId === s.serviceAccountId)
+      ctx.addIssue({
+        code: "custom",
+        path: ["notifications", "serviceAccountId"],
+        message: `must differ from serviceAccountId (${s.serviceAccountId}, the CI account): the push identity is an account of its own, with no role`,
+        input: s.notifications?.serviceAccountId,
+      });
     const seen = new Set<string>();
     s.readers.forEach((member, i) => {
       if (seen.has(member))
