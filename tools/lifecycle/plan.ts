@@ -2,7 +2,7 @@
  * What `pulumi up` would do, going from the state one program run left to another
  * run's desired state: create, update, replace (and in which order), delete or leave
  * each resource. Replacement comes from the providers' documented behaviour
- * (replaceTable.ts, every entry citing its source), the `replaceOnChanges` option, and
+ * (replaceTable/, one file per provider, every entry citing its source), the `replaceOnChanges` option, and
  * what a provider decides on its own (certificates in their renewal window).
  */
 import { resourceKey, reveal, type ProgramRun, type RegisteredResource } from "../runProgram";
@@ -86,7 +86,7 @@ function compare(prev: RegisteredResource, next: RegisteredResource, now: Date):
     const effect = coveredBy(p, next.replaceOnChanges) ? "replace" : effectOf(p, rules);
     if (effect === undefined)
       throw new UnknownChangeError(
-        `${next.type} (${next.name}): no rule says whether a change of "${showPath(p)}" replaces it; add it to tools/lifecycle/replaceTable.ts with its source`,
+        `${next.type} (${next.name}): no rule says whether a change of "${showPath(p)}" replaces it; add it to its provider's file in tools/lifecycle/replaceTable/ with its source`,
       );
     if (effect === "replace") replacedBy.push(showPath(p));
   }
@@ -99,7 +99,7 @@ function compare(prev: RegisteredResource, next: RegisteredResource, now: Date):
 /**
  * @pulumi/tls plans a replacement of a certificate whose validity has ended or
  * entered its early-renewal window (`readyForRenewal`; see the tls entries' notes in
- * replaceTable.ts). The mocks record each certificate's validity as state.
+ * replaceTable/). The mocks record each certificate's validity as state.
  */
 function renewalDue(prev: RegisteredResource, now: Date): string | undefined {
   if (!/^tls:index\/(selfSignedCert|locallySignedCert):/.test(prev.type)) return undefined;
