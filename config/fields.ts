@@ -7,6 +7,7 @@ import * as crypto from "node:crypto";
 import * as net from "node:net";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { parseImageRef } from "./imageRef";
 import { SECRET_SCHEMAS } from "./secretPaths";
 
 /**
@@ -142,9 +143,8 @@ export const pinnedImage = () => {
     "an image reference pinned to a tag (not latest) or digest, such as registry:2.8.3",
   ).refine(
     (v) => {
-      if (/@sha256:/.test(v)) return true;
-      const tag = /:([A-Za-z0-9_][A-Za-z0-9_.-]*)$/.exec(v.replace(/^[^/]*:[0-9]+\//, ""));
-      return tag !== null && tag[1] !== "latest";
+      const { tag, digest } = parseImageRef(v);
+      return digest !== undefined || (tag !== undefined && tag !== "latest");
     },
     { error },
   );

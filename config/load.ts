@@ -8,7 +8,7 @@ import { z } from "zod";
 import { ConfigError } from "./errors";
 import { HIDDEN, hideUserinfo } from "./fields";
 import { secretPaths, secretRelation, type SecretPath } from "./secretPaths";
-import { BACKENDS, type BackendName } from "../components/shared/contract";
+import { BACKENDS, type BackendName } from "./backendNames";
 
 export const PROJECT = "registry";
 

@@ -5,7 +5,11 @@
  * JSON and base64 included), registry config.yml files, nginx configs, env vars,
  * and Kubernetes pod specs. No Pulumi runtime here, so tests call it directly.
  */
+// Buffer is node's: say so, since the pack runner compiles without a tsconfig (skipProject)
+// and, once this file imports from outside policy/, no longer finds node's types by itself.
+/// <reference types="node" />
 import { parseAllDocuments } from "yaml";
+import { parseImageRef } from "../config/imageRef";
 
 /** A value the engine does not know yet (during preview). Rules skip what they cannot see. */
 export const UNKNOWN: unique symbol = Symbol("unknown during preview");
@@ -390,8 +394,6 @@ export function isLoopback(address: string): boolean {
 export function isRegistryImage(image: unknown): boolean {
   return (
     typeof image === "string" &&
-    /(^|\/)(registry|distribution\/distribution|docker-registry)(:[^/@]+)?(@sha256:[a-f0-9]+)?$/.test(
-      image,
-    )
+    /(^|\/)(registry|distribution\/distribution|docker-registry)$/.test(parseImageRef(image).name)
   );
 }

@@ -2,6 +2,7 @@
  * What every Kubernetes object of the registry shares: the in-pod paths and port, the
  * object names, and the labels and metadata each renderer stamps on its object.
  */
+import { parseImageRef } from "../../config/imageRef";
 import { registryConfigPath } from "../shared/registryConfig";
 import { secretValueNames, type SecretValueName } from "./secretValues";
 import type { KubernetesSettings } from "./settings";
@@ -29,10 +30,9 @@ export function objectNames(instance: string) {
 
 /** The version label from the image tag (none for a digest-only reference). */
 function imageVersion(image: string): string | undefined {
-  const tag = /:([A-Za-z0-9_][A-Za-z0-9_.-]{0,62})(@sha256:[a-f0-9]+)?$/.exec(
-    image.replace(/^[^/]*:[0-9]+\//, ""),
-  );
-  return tag?.[1];
+  const tag = parseImageRef(image).tag;
+  // A label value: at most 63 characters.
+  return tag !== undefined && /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}$/.test(tag) ? tag : undefined;
 }
 
 /** What every object's renderer needs: the settings, the names, and the label helpers. */

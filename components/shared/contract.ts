@@ -3,9 +3,9 @@
  * stack outputs, and the files it generates (for `render` and reviewers).
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { BackendName } from "../../config/backendNames";
 
-export const BACKENDS = ["kubernetes", "vm", "gcp", "docker"] as const;
-export type BackendName = (typeof BACKENDS)[number];
+export { BACKENDS, type BackendName } from "../../config/backendNames";
 
 export interface RegistryEndpoint {
   /** Image prefix: host[:port][/path], no scheme, no trailing slash. */

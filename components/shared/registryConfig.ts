@@ -5,6 +5,7 @@
  * shown in a pull-request diff.
  */
 import { stringify } from "yaml";
+import { parseImageRef } from "../../config/imageRef";
 
 export type StorageSpec =
   | { driver: "filesystem"; rootDirectory: string }
@@ -102,7 +103,7 @@ const hex = (n: number, width: number) => n.toString(16).toUpperCase().padStart(
 
 /** The distribution major version an image's tag names (2 when the tag does not say). */
 export function registryMajor(image: string): number {
-  const tag = /:([^/@:]+)(@sha256:[a-f0-9]+)?$/.exec(image)?.[1] ?? "";
+  const tag = parseImageRef(image).tag ?? "";
   return Number(/^v?(\d+)/.exec(tag)?.[1] ?? "2");
 }
 

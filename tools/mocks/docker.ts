@@ -1,5 +1,6 @@
 /** What the providers compute for the docker backend's resources (see types.ts for the modes). */
 import { afterDeploy } from "../../components/shared/contract";
+import { parseImageRef } from "../../config/imageRef";
 import { seeded, type MockTable } from "./types";
 
 const HEX = "0123456789abcdef";
@@ -13,7 +14,7 @@ export const dockerMocks: MockTable = {
         imageId: afterDeploy(`image id of ${image}`),
         repoDigest: afterDeploy(`digest of ${image}`),
       };
-    const repo = image.replace(/[:@].*$/, "");
+    const repo = parseImageRef(image).name;
     return {
       imageId: `sha256:${seeded(`${name}-id`, 64, HEX)}`,
       repoDigest: `${repo}@sha256:${seeded(`${name}-digest`, 64, HEX)}`,
