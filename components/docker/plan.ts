@@ -9,9 +9,10 @@ import { selfHostedConfigSpec } from "../shared/selfHostedConfig";
 import type { NginxConfigOptions } from "../shared/nginxConfig";
 import type { DockerSettings } from "./settings";
 import { hostWithPort } from "../shared/hostPort";
+import { REGISTRY_DATA_DIR, REGISTRY_HEALTH_URL, REGISTRY_PORT } from "../shared/registryImage";
 
 /** The registry listens here inside its container (the image's default). */
-export const REGISTRY_CONTAINER_PORT = 5000;
+export const REGISTRY_CONTAINER_PORT = REGISTRY_PORT;
 /** nginx listens here inside its container when TLS is on. */
 export const NGINX_CONTAINER_PORT = 443;
 /** nginx's plain-HTTP /healthz listener, inside its container only (not published). */
@@ -23,7 +24,7 @@ export const NGINX_PATHS = {
   key: "/etc/nginx/registry.key",
 } as const;
 /** Where the registry image keeps filesystem storage; the named volume is mounted here. */
-export const REGISTRY_DATA_DIR = "/var/lib/registry";
+export { REGISTRY_DATA_DIR };
 
 export interface PublishedPort {
   ip: string;
@@ -129,7 +130,7 @@ export function nginxOptions(upstream: string, publicHttpsPort: number): NginxCo
  */
 export function registryHealthcheck() {
   return {
-    tests: ["CMD", "wget", "-q", "--spider", `http://127.0.0.1:${REGISTRY_CONTAINER_PORT}/`],
+    tests: ["CMD", "wget", "-q", "--spider", REGISTRY_HEALTH_URL],
     interval: "30s",
     timeout: "5s",
     retries: 3,

@@ -4,14 +4,15 @@
  */
 import { parseImageRef } from "../../config/imageRef";
 import { registryConfigPath } from "../shared/registryConfig";
+import { REGISTRY_DATA_DIR, REGISTRY_HTPASSWD_PATH, REGISTRY_PORT } from "../shared/registryImage";
 import { secretValueNames, type SecretValueName } from "./secretValues";
 import type { KubernetesSettings } from "./settings";
 import { tlsSecretName } from "./tls";
 
 /** The registry's port inside the pod and on the Service. */
-export const REGISTRY_PORT = 5000;
-export const DATA_DIR = "/var/lib/registry";
-export const HTPASSWD_PATH = "/auth/htpasswd";
+export { REGISTRY_PORT };
+export const DATA_DIR = REGISTRY_DATA_DIR;
+export const HTPASSWD_PATH = REGISTRY_HTPASSWD_PATH;
 export const GCS_KEY_PATH = "/etc/registry-gcs/key.json";
 /** The registry's container in the Deployment's pods (garbage collection execs into it). */
 export const REGISTRY_CONTAINER = "registry";

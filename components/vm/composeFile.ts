@@ -5,6 +5,12 @@
  * whole deployment. Secrets reach the registry through an env_file of their own.
  */
 import { stringify } from "yaml";
+import {
+  REGISTRY_DATA_DIR,
+  REGISTRY_HEALTH_URL,
+  REGISTRY_HTPASSWD_PATH,
+  REGISTRY_PORT,
+} from "../shared/registryImage";
 
 /** The bundle's files, relative to the compose file (and to render's files/vm/). */
 export const BUNDLE = {
@@ -22,10 +28,10 @@ export const BUNDLE = {
 
 /** Where things live inside the containers. */
 export const IN_CONTAINER = {
-  registryListen: ":5000",
-  registryUpstream: "registry:5000",
-  htpasswd: "/auth/htpasswd",
-  data: "/var/lib/registry",
+  registryListen: `:${REGISTRY_PORT}`,
+  registryUpstream: `registry:${REGISTRY_PORT}`,
+  htpasswd: REGISTRY_HTPASSWD_PATH,
+  data: REGISTRY_DATA_DIR,
   gcsKey: "/etc/registry/gcs-key.json",
   nginxConfig: "/etc/nginx/nginx.conf",
   certificate: "/etc/nginx/certs/server.crt",
@@ -155,10 +161,9 @@ export function composeObject(o: ComposeFileOptions): Record<string, unknown> {
         labels: fileLabels(SERVICE_FILES.registry, o.fileHashes),
         volumes: registryVolumes,
         // Only nginx is published; the registry is reached on the compose network.
-        expose: ["5000"],
+        expose: [String(REGISTRY_PORT)],
         healthcheck: {
-          // GET / answers 200 whether or not auth is on.
-          test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:5000/"],
+          test: ["CMD", "wget", "-q", "-O", "/dev/null", REGISTRY_HEALTH_URL],
           interval: "15s",
           timeout: "5s",
           retries: 3,
