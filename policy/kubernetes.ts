@@ -1,5 +1,6 @@
 /** Policies 2 and 3: registry pods run restricted; NodePorts stay in the default range. */
-import { at, isObj, list, podContainers, podSpec, str, UNKNOWN } from "./inspect";
+import { at, list, podSpec, str, UNKNOWN } from "./inspect";
+import { restrictedViolations } from "../components/shared/restrictedProfile";
 import { resourceRule } from "./rules";
 
 // ---- 2. Registry pods: non-root, read-only, no escalation ---------------------------------
@@ -8,46 +9,15 @@ export const podsRestricted = resourceRule(
   {
     name: "pods-restricted",
     description:
-      "Every container of a Kubernetes workload runs as non-root (runAsNonRoot, no runAsUser 0) with a read-only root filesystem, allowPrivilegeEscalation false, not privileged, capabilities drop ALL, and seccomp RuntimeDefault (pod or container level).",
+      "Every container of a Kubernetes workload runs as non-root (runAsNonRoot, no runAsUser 0) with a read-only root filesystem, allowPrivilegeEscalation false, not privileged, capabilities drop ALL, and seccomp RuntimeDefault (pod or container level); and the rest of the Pod Security Standards restricted profile: no host namespaces or host ports, only its volume types and safe sysctls, no SELinux, AppArmor or procMount overrides.",
     severity: "high",
     tags: ["kubernetes"],
   },
   (r, report) => {
     const spec = podSpec(r.type, r.props);
     if (!spec) return;
-    const pod = isObj(spec.securityContext) ? spec.securityContext : {};
-    for (const flag of ["hostNetwork", "hostPID", "hostIPC"])
-      if (spec[flag] === true) report(`the pod sets ${flag}: true`);
-    for (const { kind, container } of podContainers(spec)) {
-      if (container.securityContext === UNKNOWN) continue;
-      const where = `${kind === "containers" ? "container" : kind.replace(/s$/, "")} ${str(container.name) ?? "?"}`;
-      const sc = isObj(container.securityContext) ? container.securityContext : {};
-      const effective = (key: string) => (sc[key] !== undefined ? sc[key] : pod[key]);
-      const skip = (v: unknown) => v === UNKNOWN;
-
-      if (!skip(sc.readOnlyRootFilesystem) && sc.readOnlyRootFilesystem !== true)
-        report(`${where}: securityContext.readOnlyRootFilesystem must be true`);
-      if (!skip(sc.allowPrivilegeEscalation) && sc.allowPrivilegeEscalation !== false)
-        report(`${where}: securityContext.allowPrivilegeEscalation must be false`);
-      if (sc.privileged === true) report(`${where}: securityContext.privileged must not be true`);
-      const nonRoot = effective("runAsNonRoot");
-      if (!skip(nonRoot) && nonRoot !== true)
-        report(`${where}: runAsNonRoot must be true (container or pod securityContext)`);
-      if (effective("runAsUser") === 0) report(`${where}: runAsUser must not be 0 (root)`);
-      const caps = isObj(sc.capabilities) ? sc.capabilities : {};
-      if (sc.capabilities !== UNKNOWN && caps.drop !== UNKNOWN && !list(caps.drop).includes("ALL"))
-        report(`${where}: securityContext.capabilities.drop must include ALL`);
-      const added = list(caps.add).filter((c) => c !== "NET_BIND_SERVICE");
-      if (added.length)
-        report(
-          `${where}: capabilities.add ${added.join(", ")} (only NET_BIND_SERVICE may be added back)`,
-        );
-      const seccomp = at(sc, "seccompProfile", "type") ?? at(pod, "seccompProfile", "type");
-      if (!skip(seccomp) && seccomp !== "RuntimeDefault" && seccomp !== "Localhost")
-        report(
-          `${where}: seccompProfile.type must be RuntimeDefault (container or pod securityContext)`,
-        );
-    }
+    const options = { readOnlyRootFilesystem: true, isUnknown: (v: unknown) => v === UNKNOWN };
+    for (const violation of restrictedViolations(spec, options)) report(violation);
   },
 );
 
