@@ -16,6 +16,7 @@ import {
   planDockerRegistry,
   REGISTRY_DATA_DIR,
   registryHealthcheck,
+  type DockerRegistryPlan,
 } from "./plan";
 import type { DockerSettings } from "./settings";
 import { DockerTlsProxy } from "./tlsProxy";
@@ -72,69 +73,26 @@ export class DockerRegistry extends pulumi.ComponentResource implements Registry
     // Secrets reach the registry by env only, never in config.yml.
     const envs = selfHostedSecretEnv(s, credentials.httpSecret).apply(envLines);
 
-    const uploads: docker.types.input.ContainerUpload[] = [
-      { file: plan.configPath, content: configYml, permissions: "0644" },
-    ];
-    if (plan.htpasswdPath)
-      uploads.push({
-        file: plan.htpasswdPath,
-        content: pulumi.secret(credentials.htpasswd),
-        permissions: "0600",
-      });
-    if (plan.gcsKeyPath && s.storage.gcs?.keyJson)
-      uploads.push({
-        file: plan.gcsKeyPath,
-        content: pulumi.secret(s.storage.gcs.keyJson),
-        permissions: "0600",
-      });
+    const uploads = registryUploads(s, plan, configYml, credentials.htpasswd);
 
-    const registryContainer = new docker.Container(
-      `${name}-registry`,
-      {
-        name: plan.registryContainerName,
-        image: registryImage.imageId,
-        restart: s.restartPolicy,
-        envs,
-        uploads,
-        ports: plan.registryPorts,
-        volumes: volume
-          ? [{ volumeName: volume.name, containerPath: REGISTRY_DATA_DIR }]
-          : undefined,
-        networksAdvanced: network
-          ? [{ name: network.name, aliases: [plan.registryContainerName] }]
-          : undefined,
-        healthcheck: registryHealthcheck(),
-        logDriver: "json-file",
-        logOpts: logOptions(s),
-        // Wait for the healthcheck on `pulumi up`, so "done" means "answering".
-        wait: true,
-        waitTimeout: 120,
-      },
-      // Kept encrypted in state whatever the provider echoes back. Nearly every input
-      // (env, uploads, ports, image) replaces the container: the old one goes first.
-      { ...fixedName, additionalSecretOutputs: ["envs", "uploads"] },
-    );
+    const registryContainer = this.registryContainer(name, s, plan, fixedName, {
+      image: registryImage.imageId,
+      envs,
+      uploads,
+      volume,
+      network,
+    });
 
     const files: GeneratedFile[] = [{ path: "docker/config.yml", text: configYml }];
     if (plan.htpasswdPath) files.push({ path: "docker/htpasswd", text: credentials.htpasswd });
 
-    let caCert: pulumi.Output<string> = pulumi.output("");
-    if (plan.tls && network) {
-      const proxy = new DockerTlsProxy(
-        `${name}-tls`,
-        {
-          plan: plan.tls,
-          nginxImage: s.nginxImage,
-          network: network.name,
-          restartPolicy: s.restartPolicy,
-          logOpts: logOptions(s),
-          registryContainerId: registryContainer.id,
-        },
-        { parent: this, providers: provider ? [provider] : undefined },
-      );
-      caCert = proxy.caCertPem;
-      files.push({ path: "docker/nginx.conf", text: proxy.nginxConf });
-    }
+    // With TLS, nginx in front of the registry on their own network.
+    const proxy =
+      plan.tls && network
+        ? this.tlsProxy(name, s, plan.tls, network, registryContainer, provider)
+        : undefined;
+    const caCert = proxy?.caCertPem ?? pulumi.output("");
+    if (proxy) files.push({ path: "docker/nginx.conf", text: proxy.nginxConf });
     this.endpoint = {
       registry: pulumi.output(plan.address),
       username: pulumi.output(credentials.username),
@@ -151,4 +109,93 @@ export class DockerRegistry extends pulumi.ComponentResource implements Registry
       volume: volume?.name,
     });
   }
+
+  private tlsProxy(
+    name: string,
+    s: DockerSettings,
+    tlsPlan: NonNullable<DockerRegistryPlan["tls"]>,
+    network: docker.Network,
+    registryContainer: docker.Container,
+    provider: docker.Provider | undefined,
+  ): DockerTlsProxy {
+    return new DockerTlsProxy(
+      `${name}-tls`,
+      {
+        plan: tlsPlan,
+        nginxImage: s.nginxImage,
+        network: network.name,
+        restartPolicy: s.restartPolicy,
+        logOpts: logOptions(s),
+        registryContainerId: registryContainer.id,
+      },
+      { parent: this, providers: provider ? [provider] : undefined },
+    );
+  }
+
+  /** The registry's container: its config and secrets uploaded, its data on the volume. */
+  private registryContainer(
+    name: string,
+    s: DockerSettings,
+    plan: DockerRegistryPlan,
+    fixedName: pulumi.CustomResourceOptions,
+    parts: {
+      image: pulumi.Input<string>;
+      envs: pulumi.Input<string[]>;
+      uploads: docker.types.input.ContainerUpload[];
+      volume?: docker.Volume;
+      network?: docker.Network;
+    },
+  ): docker.Container {
+    return new docker.Container(
+      `${name}-registry`,
+      {
+        name: plan.registryContainerName,
+        image: parts.image,
+        restart: s.restartPolicy,
+        envs: parts.envs,
+        uploads: parts.uploads,
+        ports: plan.registryPorts,
+        volumes: parts.volume
+          ? [{ volumeName: parts.volume.name, containerPath: REGISTRY_DATA_DIR }]
+          : undefined,
+        networksAdvanced: parts.network
+          ? [{ name: parts.network.name, aliases: [plan.registryContainerName] }]
+          : undefined,
+        healthcheck: registryHealthcheck(),
+        logDriver: "json-file",
+        logOpts: logOptions(s),
+        // Wait for the healthcheck on `pulumi up`, so "done" means "answering".
+        wait: true,
+        waitTimeout: 120,
+      },
+      // Kept encrypted in state whatever the provider echoes back. Nearly every input
+      // (env, uploads, ports, image) replaces the container: the old one goes first.
+      { ...fixedName, additionalSecretOutputs: ["envs", "uploads"] },
+    );
+  }
+}
+
+/** config.yml, and the htpasswd and GCS key files as secrets only the registry's user reads. */
+function registryUploads(
+  s: DockerSettings,
+  plan: DockerRegistryPlan,
+  configYml: string,
+  htpasswd: pulumi.Input<string>,
+): docker.types.input.ContainerUpload[] {
+  const uploads: docker.types.input.ContainerUpload[] = [
+    { file: plan.configPath, content: configYml, permissions: "0644" },
+  ];
+  if (plan.htpasswdPath)
+    uploads.push({
+      file: plan.htpasswdPath,
+      content: pulumi.secret(htpasswd),
+      permissions: "0600",
+    });
+  if (plan.gcsKeyPath && s.storage.gcs?.keyJson)
+    uploads.push({
+      file: plan.gcsKeyPath,
+      content: pulumi.secret(s.storage.gcs.keyJson),
+      permissions: "0600",
+    });
+  return uploads;
 }
