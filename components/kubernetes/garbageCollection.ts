@@ -58,6 +58,7 @@ const POD_MODES_TEMPLATE =
  * `wait` returns at once on SIGTERM, so the trap runs within the grace period; the trap also stops a collector that outlives its
  * `kubectl exec`, before any pod turns read-write.
  */
+// Over 80 lines: one shell script, kept whole so it reads top to bottom as sh runs it.
 export function collectionScript(collectArgs: string[]): string {
   return `set -eu
 k() { kubectl --namespace "$NAMESPACE" "$@"; }
@@ -140,6 +141,20 @@ echo "garbage collection done; the registry is read-write again"
 `;
 }
 
+/** What the garbage collection's objects take from the registry's. */
+export interface GarbageCollectionInput {
+  s: KubernetesSettings;
+  names: ReturnType<typeof objectNames>;
+  meta: (name: string, component?: string) => Manifest["metadata"];
+  labels: (component?: string) => Record<string, string>;
+  selectorLabels: (component: string) => Record<string, string>;
+  podSpecCommon: Partial<In.core.v1.PodSpec>;
+  configPath: string;
+  /** The registry's container in the Deployment's pods. */
+  registryContainer: string;
+  containerSecurity: In.core.v1.SecurityContext;
+}
+
 /**
  * The garbage-collection CronJob, its ServiceAccount and the Role it needs.
  *
@@ -158,18 +173,7 @@ echo "garbage collection done; the registry is read-write again"
  * conflict, and a `pulumi up` during collection keeps the registry read-only); removing
  * the entry ends its ownership. Nothing here writes `.spec.replicas`.
  */
-export function renderGarbageCollection(c: {
-  s: KubernetesSettings;
-  names: ReturnType<typeof objectNames>;
-  meta: (name: string, component?: string) => Manifest["metadata"];
-  labels: (component?: string) => Record<string, string>;
-  selectorLabels: (component: string) => Record<string, string>;
-  podSpecCommon: Partial<In.core.v1.PodSpec>;
-  configPath: string;
-  /** The registry's container in the Deployment's pods. */
-  registryContainer: string;
-  containerSecurity: In.core.v1.SecurityContext;
-}): GarbageCollectionManifests {
+export function renderGarbageCollection(c: GarbageCollectionInput): GarbageCollectionManifests {
   const { s, names } = c;
   const name = names.garbageCollection;
   const component = "garbage-collector";
@@ -220,34 +224,7 @@ export function renderGarbageCollection(c: {
               serviceAccountName: name,
               restartPolicy: "Never",
               terminationGracePeriodSeconds: GC_GRACE_SECONDS,
-              containers: [
-                {
-                  name: "garbage-collect",
-                  image: s.garbageCollection.kubectlImage,
-                  imagePullPolicy: "IfNotPresent",
-                  command: ["/bin/sh", "-c", collectionScript(collectArgs)],
-                  env: [
-                    {
-                      name: "NAMESPACE",
-                      valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } },
-                    },
-                    { name: "DEPLOYMENT", value: names.deployment },
-                    { name: "CONTAINER", value: c.registryContainer },
-                    { name: "POD_SELECTOR", value: podSelector },
-                    { name: "ROLLOUT_TIMEOUT_SECONDS", value: String(GC_ROLLOUT_TIMEOUT_SECONDS) },
-                    { name: "COLLECT_TIMEOUT_SECONDS", value: String(GC_COLLECT_TIMEOUT_SECONDS) },
-                    { name: "POLL_SECONDS", value: "2" },
-                    // kubectl writes its discovery cache under $HOME; the root filesystem is read-only.
-                    { name: "HOME", value: "/tmp" },
-                  ],
-                  volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
-                  resources: {
-                    requests: { cpu: "10m", memory: "32Mi" },
-                    limits: { memory: "128Mi" },
-                  },
-                  securityContext: c.containerSecurity,
-                },
-              ],
+              containers: [collectorContainer(c, podSelector, collectArgs)],
               volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }],
             },
           },
@@ -256,6 +233,54 @@ export function renderGarbageCollection(c: {
     },
   };
 
+  return {
+    ...collectorAccess(c, name, component),
+    cronJob,
+  };
+}
+
+/** The Job's one container: kubectl running collectionScript with what it needs in env. */
+function collectorContainer(
+  c: GarbageCollectionInput,
+  podSelector: string,
+  collectArgs: string[],
+): In.core.v1.Container {
+  const { s, names } = c;
+  return {
+    name: "garbage-collect",
+    image: s.garbageCollection.kubectlImage,
+    imagePullPolicy: "IfNotPresent",
+    command: ["/bin/sh", "-c", collectionScript(collectArgs)],
+    env: [
+      {
+        name: "NAMESPACE",
+        valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } },
+      },
+      { name: "DEPLOYMENT", value: names.deployment },
+      { name: "CONTAINER", value: c.registryContainer },
+      { name: "POD_SELECTOR", value: podSelector },
+      { name: "ROLLOUT_TIMEOUT_SECONDS", value: String(GC_ROLLOUT_TIMEOUT_SECONDS) },
+      { name: "COLLECT_TIMEOUT_SECONDS", value: String(GC_COLLECT_TIMEOUT_SECONDS) },
+      { name: "POLL_SECONDS", value: "2" },
+      // kubectl writes its discovery cache under $HOME; the root filesystem is read-only.
+      { name: "HOME", value: "/tmp" },
+    ],
+    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+    resources: {
+      requests: { cpu: "10m", memory: "32Mi" },
+      limits: { memory: "128Mi" },
+    },
+    securityContext: c.containerSecurity,
+  };
+}
+
+/** The Job's account may patch and watch the registry's Deployment and exec into its pods, nothing else. */
+function collectorAccess(
+  c: GarbageCollectionInput,
+  name: string,
+  component: string,
+): Omit<GarbageCollectionManifests, "cronJob"> {
+  const { s, names } = c;
   return {
     serviceAccount: { apiVersion: "v1", kind: "ServiceAccount", metadata: c.meta(name, component) },
     role: {
@@ -282,6 +307,5 @@ export function renderGarbageCollection(c: {
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name },
       subjects: [{ kind: "ServiceAccount", name, namespace: s.namespace }],
     },
-    cronJob,
   };
 }

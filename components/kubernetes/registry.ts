@@ -10,6 +10,7 @@ import { createCredentials, type RegistryCredentials } from "../shared/credentia
 import type { GeneratedFile, RegistryBackend, RegistryEndpoint } from "../shared/contract";
 import { registrySecretEnv } from "../shared/registryConfig";
 import { selfHostedSecretEnv } from "../shared/selfHostedConfig";
+import type { GarbageCollectionManifests } from "./garbageCollection";
 import { manifestList, registryConfigYaml, renderManifests } from "./plan";
 import { contentChecksum, secretValueNames, type RegistrySecretValues } from "./secretValues";
 import type { KubernetesSettings } from "./settings";
@@ -84,23 +85,12 @@ export class KubernetesRegistry extends pulumi.ComponentResource implements Regi
     if (m.podDisruptionBudget)
       new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, m.podDisruptionBudget, inNamespace);
 
-    const gc = m.garbageCollection;
-    if (gc) {
-      const serviceAccount = new k8s.core.v1.ServiceAccount(
-        `${name}-gc`,
-        gc.serviceAccount,
-        inNamespace,
-      );
-      const role = new k8s.rbac.v1.Role(`${name}-gc`, gc.role, inNamespace);
-      const binding = new k8s.rbac.v1.RoleBinding(`${name}-gc`, gc.roleBinding, {
-        parent: this,
-        dependsOn: [role, serviceAccount],
-      });
-      new k8s.batch.v1.CronJob(`${name}-gc`, gc.cronJob, {
-        parent: this,
-        dependsOn: [binding, deployment, configMap, secret],
-      });
-    }
+    if (m.garbageCollection)
+      this.garbageCollection(name, m.garbageCollection, inNamespace, [
+        deployment,
+        configMap,
+        secret,
+      ]);
 
     // A fixed port is known at preview; otherwise the cluster allocates one at create.
     const host = s.advertiseHost ?? DEFAULT_HOST;
@@ -117,6 +107,29 @@ export class KubernetesRegistry extends pulumi.ComponentResource implements Regi
     };
     this.files = [{ path: "kubernetes/manifests.yaml", yamlDocuments: manifestList(m) }];
     this.registerOutputs({ registry, namespace: s.namespace });
+  }
+
+  /** The CronJob and its account: after the registry's objects, as it patches them. */
+  private garbageCollection(
+    name: string,
+    gc: GarbageCollectionManifests,
+    inNamespace: pulumi.CustomResourceOptions,
+    registry: pulumi.Resource[],
+  ): void {
+    const serviceAccount = new k8s.core.v1.ServiceAccount(
+      `${name}-gc`,
+      gc.serviceAccount,
+      inNamespace,
+    );
+    const role = new k8s.rbac.v1.Role(`${name}-gc`, gc.role, inNamespace);
+    const binding = new k8s.rbac.v1.RoleBinding(`${name}-gc`, gc.roleBinding, {
+      parent: this,
+      dependsOn: [role, serviceAccount],
+    });
+    new k8s.batch.v1.CronJob(`${name}-gc`, gc.cronJob, {
+      parent: this,
+      dependsOn: [binding, ...registry],
+    });
   }
 
   /**

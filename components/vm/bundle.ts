@@ -38,7 +38,6 @@ export function bundleFiles(
   serverTls: ServerTls,
 ): BundleFile[] {
   const gcsKeyJson = s.storage.driver === "gcs" ? s.storage.gcs?.keyJson : undefined;
-  const data = vmRegistryData(s);
 
   const envFile = selfHostedSecretEnv(s, credentials.httpSecret).apply(renderEnvFile);
 
@@ -91,6 +90,11 @@ export function bundleFiles(
       : []),
   ];
 
+  return [plain(BUNDLE.compose, composeFile(s, files, gcsKeyJson !== undefined)), ...files];
+}
+
+/** The compose file, which carries a digest of every other file of the bundle. */
+function composeFile(s: VmSettings, files: BundleFile[], gcsKey: boolean): pulumi.Output<string> {
   // The services carry a digest of each file they read, so a change to one recreates
   // its container. A SHA-256 of a bcrypt file or a private key reveals neither (as the
   // Kubernetes pod checksum), so the compose file stays plain and readable in a diff.
@@ -101,19 +105,18 @@ export function bundleFiles(
       ),
     ),
   );
-  const compose = fileHashes.apply((hashes) =>
+  return fileHashes.apply((hashes) =>
     renderComposeFile({
       registryImage: s.image,
       registryConfigPath: registryConfigPath(s.image),
       nginxImage: s.nginxImage,
       httpsPort: s.httpsPort,
       httpRedirectPort: s.tls.mode === "acme" ? IN_CONTAINER.httpPort : s.httpRedirectPort,
-      data,
+      data: vmRegistryData(s),
       htpasswd: true,
-      gcsKey: gcsKeyJson !== undefined,
+      gcsKey,
       fileHashes: Object.fromEntries(hashes),
       acme: vmAcmeService(s),
     }),
   );
-  return [plain(BUNDLE.compose, compose), ...files];
 }

@@ -33,34 +33,7 @@ export function deliver(
   bundle: BundleFile[],
   parent: pulumi.Resource,
 ): Delivery {
-  const prepare = new remote.Command(
-    `${name}-prepare-host`,
-    {
-      connection: host.connection,
-      create: renderPrepareCommand({
-        remoteDir: s.remoteDir,
-        subDirs: [
-          ...new Set(bundle.map((f) => f.path.split("/").slice(0, -1).join("/")).filter(Boolean)),
-        ],
-        waitForCloudInit: s.host.mode === "gcp",
-      }),
-      addPreviousOutputInEnv: false,
-    },
-    { parent, dependsOn: host.ready },
-  );
-
-  if (host.dataDisk) {
-    const d = host.dataDisk;
-    new remote.Command(
-      `${name}-grow-data`,
-      {
-        connection: host.connection,
-        create: renderGrowDataCommand({ device: d.device, sizeGb: d.sizeGb }),
-        addPreviousOutputInEnv: false,
-      },
-      { parent, dependsOn: [prepare, d.disk] },
-    );
-  }
+  const prepare = prepareHost(name, s, host, bundle, parent);
 
   const copies = bundle.map(
     (f) =>
@@ -109,6 +82,45 @@ export function deliver(
     { parent, dependsOn: copies },
   );
   return { composeUp, bundleHash };
+}
+
+/** The bundle's directories on the host (after cloud-init on a new VM); the data disk's filesystem grown to its size. */
+function prepareHost(
+  name: string,
+  s: VmSettings,
+  host: VmHost,
+  bundle: BundleFile[],
+  parent: pulumi.Resource,
+): remote.Command {
+  const prepare = new remote.Command(
+    `${name}-prepare-host`,
+    {
+      connection: host.connection,
+      create: renderPrepareCommand({
+        remoteDir: s.remoteDir,
+        subDirs: [
+          ...new Set(bundle.map((f) => f.path.split("/").slice(0, -1).join("/")).filter(Boolean)),
+        ],
+        waitForCloudInit: s.host.mode === "gcp",
+      }),
+      addPreviousOutputInEnv: false,
+    },
+    { parent, dependsOn: host.ready },
+  );
+
+  if (host.dataDisk) {
+    const d = host.dataDisk;
+    new remote.Command(
+      `${name}-grow-data`,
+      {
+        connection: host.connection,
+        create: renderGrowDataCommand({ device: d.device, sizeGb: d.sizeGb }),
+        addPreviousOutputInEnv: false,
+      },
+      { parent, dependsOn: [prepare, d.disk] },
+    );
+  }
+  return prepare;
 }
 
 /** Fails the update unless https://<address>/v2/ answers 401 within waitTimeoutSeconds. */

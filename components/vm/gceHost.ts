@@ -42,18 +42,7 @@ export function createGceHost(
   const tag = gceNetworkTag(name, pulumi.getStack());
   createGceFirewalls(name, s, h, tag, parent);
 
-  // The images live on their own disk: it outlives the VM (and, by default, the stack).
-  const dataDisk = new gcp.compute.Disk(
-    `${name}-data`,
-    {
-      project: h.project,
-      zone: h.zone,
-      size: h.dataDiskSizeGb,
-      type: h.dataDiskType,
-      labels: h.labels,
-    },
-    { parent, retainOnDelete: s.keepDataOnDestroy },
-  );
+  const dataDisk = createDataDisk(name, s, h, parent);
 
   const { sshPublicKey, sshPrivateKey } = sshKeys(name, h, parent);
 
@@ -190,4 +179,24 @@ function sshKeys(
     sshPrivateKey = pulumi.secret(key.privateKeyOpenssh);
   }
   return { sshPublicKey, sshPrivateKey };
+}
+
+/** The images live on their own disk: it outlives the VM (and, by default, the stack). */
+function createDataDisk(
+  name: string,
+  s: VmSettings,
+  h: GcpHostSettings,
+  parent: pulumi.Resource,
+): gcp.compute.Disk {
+  return new gcp.compute.Disk(
+    `${name}-data`,
+    {
+      project: h.project,
+      zone: h.zone,
+      size: h.dataDiskSizeGb,
+      type: h.dataDiskType,
+      labels: h.labels,
+    },
+    { parent, retainOnDelete: s.keepDataOnDestroy },
+  );
 }
