@@ -101,6 +101,7 @@ export const NO_RESOURCE_OPTIONS: ResourceOptionsSeen = {
 /** The key a resource is known by across runs: "<type>::<name>". */
 export const resourceKey = (r: { type: string; name: string }) => `${r.type}::${r.name}`;
 
+// Over 80 lines: the mock callbacks close over this run's state (prior, replace, the mock table).
 export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
   const mode = opts.mode ?? "test";
   const now = opts.now ?? new Date();
@@ -165,7 +166,35 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     opts.stack,
     false,
   );
-  // The mock monitor keeps no parent per resource; record it as each one registers.
+  recordRegistrations(parents, options);
+
+  const config: Record<string, string> = {};
+  for (const [k, v] of Object.entries(opts.config))
+    config[k] = typeof v === "string" ? v : JSON.stringify(v);
+  pulumi.runtime.setAllConfig(config, opts.secretKeys ?? []);
+
+  const program = deployRegistry({ now });
+  const outputs: ProgramRun["outputs"] = {};
+  for (const [key, output] of Object.entries(program.outputs)) outputs[key] = await unwrap(output);
+  const files: Record<string, string> = {};
+  for (const file of program.files)
+    files[file.path] = await renderFile(file, opts.showSecrets ?? false);
+  await waitForRegistrations();
+  for (const r of resources) await readAssetTexts(r.inputs);
+
+  for (const r of resources) {
+    const parentUrn = parents.get(`${r.type}::${r.name}`);
+    r.parent = parentUrn ? urnToParent(parentUrn) : null;
+    Object.assign(r, options.get(`${r.type}::${r.name}`));
+  }
+  return { backend: program.backend, resources, outputs, files };
+}
+
+/** The mock monitor keeps no parent or options per resource: record them as each one registers. */
+function recordRegistrations(
+  parents: Map<string, string>,
+  options: Map<string, ResourceOptionsSeen>,
+): void {
   const monitor = pulumi.runtime.getMonitor() as unknown as {
     registerResource(
       req: {
@@ -201,27 +230,6 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     });
     return register(req, cb);
   };
-
-  const config: Record<string, string> = {};
-  for (const [k, v] of Object.entries(opts.config))
-    config[k] = typeof v === "string" ? v : JSON.stringify(v);
-  pulumi.runtime.setAllConfig(config, opts.secretKeys ?? []);
-
-  const program = deployRegistry({ now });
-  const outputs: ProgramRun["outputs"] = {};
-  for (const [key, output] of Object.entries(program.outputs)) outputs[key] = await unwrap(output);
-  const files: Record<string, string> = {};
-  for (const file of program.files)
-    files[file.path] = await renderFile(file, opts.showSecrets ?? false);
-  await waitForRegistrations();
-  for (const r of resources) await readAssetTexts(r.inputs);
-
-  for (const r of resources) {
-    const parentUrn = parents.get(`${r.type}::${r.name}`);
-    r.parent = parentUrn ? urnToParent(parentUrn) : null;
-    Object.assign(r, options.get(`${r.type}::${r.name}`));
-  }
-  return { backend: program.backend, resources, outputs, files };
 }
 
 async function waitForRegistrations(): Promise<void> {
