@@ -72,7 +72,7 @@ describe("bench fixtures stay as-is", () => {
   });
 
   test("configuration 2 is the deployed nginx.conf with only paths and ports moved", () => {
-    const deployed = vmNginxOptions({ httpsPort: 8443, httpRedirectPort: undefined });
+    const deployed = vmNginxOptions({ httpsPort: 8443, httpRedirectPort: undefined, storage: { driver: "filesystem" } });
     const mapped = generatedNginxOptions({
       listenAddress: "127.0.0.1",
       port: 8443,

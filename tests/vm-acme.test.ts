@@ -325,7 +325,12 @@ describeWithTools(
       expect(unescape(compose.services.nginx.command[2])).toBe(
         renderNginxReloader(vmNginxReloaderOptions()),
       );
-      const deployedNginx = vmNginxOptions({ domain: DOMAIN, httpsPort, tls: { mode: "acme" } });
+      const deployedNginx = vmNginxOptions({
+        domain: DOMAIN,
+        httpsPort,
+        tls: { mode: "acme" },
+        storage: { driver: "filesystem" },
+      });
       expect(renderNginxConfig(deployedNginx)).toBe(files["vm/nginx.conf"]);
 
       registry = await startRegistry({

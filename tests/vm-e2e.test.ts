@@ -66,8 +66,9 @@ describeWithTools(
         expect([file, undone]).toEqual([file, program.files[file]]);
         expect(served).not.toEqual(program.files[file]);
       }
-      // user, pid, 2 logs, upstream, 3 listens, 2 certificate paths; addr, data, htpasswd.
-      expect(stack.mappings["vm/nginx.conf"]).toHaveLength(10);
+      // user, pid, 2 logs, upstream, 3 listens, 2 certificate paths, the storage root;
+      // addr, data, htpasswd.
+      expect(stack.mappings["vm/nginx.conf"]).toHaveLength(11);
       expect(stack.mappings["vm/config.yml"]).toHaveLength(3);
     });
 

@@ -53,7 +53,11 @@ export interface SetupSpec {
 /** The generated nginx.conf as the VM backend deploys it, with only paths and ports mapped. */
 export function generatedNginxOptions(m: Parameters<NginxConfigText>[0]): NginxConfigOptions {
   return {
-    ...vmNginxOptions({ httpsPort: m.port, httpRedirectPort: undefined }),
+    ...vmNginxOptions({
+      httpsPort: m.port,
+      httpRedirectPort: undefined,
+      storage: { driver: "filesystem" },
+    }),
     upstream: m.upstream,
     listenAddress: m.listenAddress,
     listenPort: m.port,

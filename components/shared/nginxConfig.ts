@@ -5,6 +5,8 @@
  * does not matter. Plain values in, text out: the VM and Docker backends use it.
  */
 
+import { blobsFromStorageHttpLines, blobsFromStorageServerLines } from "./nginxBlobs";
+
 /** The nginx image both backends run, pinned (an Alpine image: busybox for the healthchecks). */
 export const DEFAULT_NGINX_IMAGE = "nginx:1.28.0-alpine";
 
@@ -39,6 +41,12 @@ export interface NginxConfigOptions {
   /** Where request bodies and proxied responses spill to disk (client_body_temp_path, proxy_temp_path). */
   tempDir?: string;
   workerProcesses?: number | "auto";
+  /**
+   * Filesystem storage only: the registry's storage root (its rootdirectory) as mounted,
+   * read-only, in nginx's container. When set, nginx answers an authorised blob GET from
+   * the file (nginxBlobs.ts); unset, every request is proxied.
+   */
+  blobStorageRoot?: string;
 }
 
 /** Mozilla's "intermediate" TLS 1.2 ciphers (TLS 1.3 suites are not configurable here). */
@@ -50,6 +58,39 @@ const TLS12_CIPHERS = [
   "ECDHE-ECDSA-CHACHA20-POLY1305",
   "ECDHE-RSA-CHACHA20-POLY1305",
 ].join(":");
+
+/** How nginx passes a request to the registry: headers the registry reads. */
+const PROXY_HEADER_LINES = [
+  "      # Host and scheme as the client sent them, or the registry's redirects point at",
+  "      # internal names or plain http.",
+  "      proxy_set_header Host $http_host;",
+  "      proxy_set_header X-Real-IP $remote_addr;",
+  "      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+  "      proxy_set_header X-Forwarded-Proto $scheme;",
+  "      # Stream layers both ways over kept-alive upstream connections.",
+  "      proxy_http_version 1.1;",
+  '      proxy_set_header Connection "";',
+];
+
+/** A location's body that passes the request to the registry (`location /`, `@registry`). */
+const REGISTRY_PROXY_LINES = [
+  "      proxy_pass http://registry;",
+  ...PROXY_HEADER_LINES,
+  "      proxy_request_buffering off;",
+  "      # Pull: nginx reads the registry's answer into memory ahead of the client (256k",
+  "      # reads, up to 8 x 256k, never a temp file), so the registry is not held up while",
+  "      # nginx encrypts. Unbuffered, it read 256k and then waited for the client. Measured",
+  "      # (`npm run bench`, 2 cores, bench/results/2026-12-01T15*-variant-bufon.json): pull",
+  "      # 0.73-0.82 -> 0.89-1.10 of the registry's own TLS, nginx CPU per GiB pulled",
+  "      # 1.35-1.64 s -> 1.04-1.15 s. At most 2.25 MiB of memory per pull in flight.",
+  "      proxy_buffering on;",
+  "      proxy_max_temp_file_size 0;",
+  "      proxy_buffer_size 256k;",
+  "      proxy_buffers 8 256k;",
+  "      proxy_busy_buffers_size 512k;",
+  "      proxy_read_timeout 900;",
+  "      proxy_send_timeout 900;",
+];
 
 // Over 80 lines: one nginx.conf template, kept whole so it reads as the file it writes.
 export function renderNginxConfig(o: NginxConfigOptions): string {
@@ -73,6 +114,7 @@ export function renderNginxConfig(o: NginxConfigOptions): string {
   const serverName = o.serverName ?? "_";
   const publicPort = o.publicHttpsPort ?? o.listenPort;
   const httpsAuthority = publicPort === 443 ? "$host" : `$host:${publicPort}`;
+  const hsts = o.hstsMaxAgeSeconds ?? 63072000;
 
   const lines: string[] = [
     "# Generated: nginx terminating TLS in front of the registry (the registry checks passwords).",
@@ -104,6 +146,7 @@ export function renderNginxConfig(o: NginxConfigOptions): string {
     "    '' 'registry/2.0';",
     "  }",
     "",
+    ...(o.blobStorageRoot ? blobsFromStorageHttpLines() : []),
     "  upstream registry {",
     `    server ${o.upstream};`,
     `    keepalive ${o.upstreamKeepalive ?? 16};`,
@@ -134,33 +177,16 @@ export function renderNginxConfig(o: NginxConfigOptions): string {
     "    client_body_buffer_size 256k;",
     "",
     "    add_header Docker-Distribution-Api-Version $docker_distribution_api_version always;",
-    `    add_header Strict-Transport-Security "max-age=${o.hstsMaxAgeSeconds ?? 63072000}" always;`,
+    `    add_header Strict-Transport-Security "max-age=${hsts}" always;`,
     "",
+    ...(o.blobStorageRoot
+      ? blobsFromStorageServerLines(
+          { storageRoot: o.blobStorageRoot, hstsMaxAgeSeconds: hsts },
+          { headers: PROXY_HEADER_LINES, proxy: REGISTRY_PROXY_LINES },
+        )
+      : []),
     "    location / {",
-    "      proxy_pass http://registry;",
-    "      # Host and scheme as the client sent them, or the registry's redirects point at",
-    "      # internal names or plain http.",
-    "      proxy_set_header Host $http_host;",
-    "      proxy_set_header X-Real-IP $remote_addr;",
-    "      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
-    "      proxy_set_header X-Forwarded-Proto $scheme;",
-    "      # Stream layers both ways over kept-alive upstream connections.",
-    "      proxy_http_version 1.1;",
-    '      proxy_set_header Connection "";',
-    "      proxy_request_buffering off;",
-    "      # Pull: nginx reads the registry's answer into memory ahead of the client (256k",
-    "      # reads, up to 8 x 256k, never a temp file), so the registry is not held up while",
-    "      # nginx encrypts. Unbuffered, it read 256k and then waited for the client. Measured",
-    "      # (`npm run bench`, 2 cores, bench/results/2026-12-01T15*-variant-bufon.json): pull",
-    "      # 0.73-0.82 -> 0.89-1.10 of the registry's own TLS, nginx CPU per GiB pulled",
-    "      # 1.35-1.64 s -> 1.04-1.15 s. At most 2.25 MiB of memory per pull in flight.",
-    "      proxy_buffering on;",
-    "      proxy_max_temp_file_size 0;",
-    "      proxy_buffer_size 256k;",
-    "      proxy_buffers 8 256k;",
-    "      proxy_busy_buffers_size 512k;",
-    "      proxy_read_timeout 900;",
-    "      proxy_send_timeout 900;",
+    ...REGISTRY_PROXY_LINES,
     "    }",
     "  }",
   ];

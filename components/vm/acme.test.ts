@@ -75,7 +75,12 @@ describe("the ACME client's arguments", () => {
 describe("nginx under tls.mode acme", () => {
   test("port 80 serves the challenge webroot and redirects everything else; 443 uses the live certificate", () => {
     const conf = renderNginxConfig(
-      vmNginxOptions({ domain: "registry.example.com", httpsPort: 443, tls: { mode: "acme" } }),
+      vmNginxOptions({
+        domain: "registry.example.com",
+        httpsPort: 443,
+        tls: { mode: "acme" },
+        storage: { driver: "filesystem" },
+      }),
     );
     expect(conf).toContain(
       [
@@ -134,7 +139,12 @@ describe("the compose stack under tls.mode acme", () => {
     expect(services.lego).not.toHaveProperty("ports");
     expect(services.nginx).toMatchObject({
       ports: ["443:443", "80:80"],
-      volumes: ["./nginx.conf:/etc/nginx/nginx.conf:ro", "registry-acme:/etc/nginx/acme:ro"],
+      volumes: [
+        "./nginx.conf:/etc/nginx/nginx.conf:ro",
+        "registry-acme:/etc/nginx/acme:ro",
+        // The registry's data, read-only: nginx sends authorised blobs from it.
+        "registry-data:/var/lib/registry:ro",
+      ],
       depends_on: {
         registry: { condition: "service_healthy" },
         lego: { condition: "service_healthy" },

@@ -84,6 +84,18 @@ describe("renderComposeFile", () => {
     );
   });
 
+  test("nginx reads the same data read-only (it sends authorised blobs from it); with object storage, nothing", () => {
+    expect(services(base).nginx.volumes).toContain("registry-data:/var/lib/registry:ro");
+    const disk = { ...base, data: { kind: "hostPath", path: "/mnt/registry-data" } } as const;
+    expect(services(disk).nginx.volumes).toContain("/mnt/registry-data:/var/lib/registry:ro");
+    const none = { ...base, data: { kind: "none" } } as const;
+    expect(services(none).nginx.volumes).toEqual([
+      "./nginx.conf:/etc/nginx/nginx.conf:ro",
+      "./certs/server.crt:/etc/nginx/certs/server.crt:ro",
+      "./certs/server.key:/etc/nginx/certs/server.key:ro",
+    ]);
+  });
+
   test("mounts the registry config where the image reads it (v3 moved it)", () => {
     const v3 = services({
       ...base,

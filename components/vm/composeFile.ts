@@ -130,8 +130,12 @@ export function composeObject(o: ComposeFileOptions): Record<string, unknown> {
   const registryVolumes = [ro(BUNDLE.registryConfig, o.registryConfigPath)];
   if (o.htpasswd) registryVolumes.push(ro(BUNDLE.htpasswd, IN_CONTAINER.htpasswd));
   if (o.gcsKey) registryVolumes.push(ro(BUNDLE.gcsKey, IN_CONTAINER.gcsKey));
-  if (o.data.kind === "volume") registryVolumes.push(`${o.data.name}:${IN_CONTAINER.data}`);
-  if (o.data.kind === "hostPath") registryVolumes.push(`${o.data.path}:${IN_CONTAINER.data}`);
+  const dataSource =
+    o.data.kind === "volume" ? o.data.name : o.data.kind === "hostPath" ? o.data.path : undefined;
+  if (dataSource) registryVolumes.push(`${dataSource}:${IN_CONTAINER.data}`);
+  // nginx reads the registry's storage (read-only) to send blobs the registry authorised
+  // (shared/nginxBlobs.ts): at the same path, where its nginx.conf looks.
+  const nginxDataVolumes = dataSource ? [`${dataSource}:${IN_CONTAINER.data}:ro`] : [];
 
   const ports = [`${o.httpsPort}:${IN_CONTAINER.httpsPort}`];
   if (o.httpRedirectPort !== undefined)
@@ -150,6 +154,7 @@ export function composeObject(o: ComposeFileOptions): Record<string, unknown> {
       ro(BUNDLE.nginxConfig, IN_CONTAINER.nginxConfig),
       ro(BUNDLE.certificate, IN_CONTAINER.certificate),
       ro(BUNDLE.key, IN_CONTAINER.key),
+      ...nginxDataVolumes,
     ],
   };
   return {
@@ -173,7 +178,7 @@ export function composeObject(o: ComposeFileOptions): Record<string, unknown> {
       },
       nginx: {
         ...nginx,
-        ...(o.acme ? acmeNginx(o.acme, o.fileHashes) : {}),
+        ...(o.acme ? acmeNginx(o.acme, o.fileHashes, nginxDataVolumes) : {}),
         healthcheck: {
           test: [
             "CMD",
@@ -203,7 +208,11 @@ const stateMount = (state: AcmeServiceOptions["state"], target: string, mode = "
   `${state.kind === "volume" ? state.name : state.path}:${target}${mode}`;
 
 /** nginx under tls.mode acme: the client's live certificate, and a watcher that reloads it. */
-function acmeNginx(a: AcmeServiceOptions, hashes: ComposeFileOptions["fileHashes"]) {
+function acmeNginx(
+  a: AcmeServiceOptions,
+  hashes: ComposeFileOptions["fileHashes"],
+  dataVolumes: string[],
+) {
   return {
     // Started once the client has put a (bootstrap) certificate in place.
     depends_on: {
@@ -214,6 +223,7 @@ function acmeNginx(a: AcmeServiceOptions, hashes: ComposeFileOptions["fileHashes
     volumes: [
       `./${BUNDLE.nginxConfig}:${IN_CONTAINER.nginxConfig}:ro`,
       stateMount(a.state, IN_CONTAINER.acmeNginxData, ":ro"),
+      ...dataVolumes,
     ],
     command: ["/bin/sh", "-c", literal(a.nginxScript)],
   };

@@ -10,6 +10,7 @@ const deployed = vmNginxOptions({
   domain: "registry.example.com",
   httpsPort: 443,
   httpRedirectPort: 80,
+  storage: { driver: "filesystem" },
 });
 
 describe("renderNginxConfig (the deployed options)", () => {
@@ -66,12 +67,32 @@ describe("renderNginxConfig (the deployed options)", () => {
   test("redirects plain HTTP to HTTPS only when asked, keeping a non-443 port", () => {
     expect(conf).toContain("return 301 https://$host$request_uri;");
     const noRedirect = renderNginxConfig(
-      vmNginxOptions({ httpsPort: 5443, httpRedirectPort: undefined }),
+      vmNginxOptions({
+        httpsPort: 5443,
+        httpRedirectPort: undefined,
+        storage: { driver: "filesystem" },
+      }),
     );
     expect(noRedirect).not.toContain("return 301");
     expect(noRedirect).toContain("server_name _;");
     const port = renderNginxConfig({ ...deployed, publicHttpsPort: 5443 });
     expect(port).toContain("return 301 https://$host:5443$request_uri;");
+  });
+
+  test("filesystem storage: blob GETs from the data volume after the registry's HEAD; object storage: all proxied", () => {
+    expect(conf).toContain("      auth_request /_registry_blob_auth;");
+    expect(conf).toContain(
+      "      alias /var/lib/registry/docker/registry/v2/blobs/sha256/$registry_blob_dir/$registry_blob_hex/data;",
+    );
+    expect(conf).toContain(
+      "      proxy_pass http://registry/v2/$registry_blob_repo/blobs/sha256:$registry_blob_hex;",
+    );
+    for (const driver of ["s3", "gcs"] as const) {
+      const objectStorage = renderNginxConfig(
+        vmNginxOptions({ httpsPort: 443, httpRedirectPort: undefined, storage: { driver } }),
+      );
+      expect(objectStorage).not.toMatch(/auth_request|alias|registry_blob/);
+    }
   });
 
   test("refuses values that would break out of a directive", () => {
@@ -142,7 +163,11 @@ describeWithTools("nginx -t accepts the generated config", ["nginx", "openssl"],
     ["with the redirect and health listeners", deployed],
     [
       "without a plain-HTTP listener",
-      vmNginxOptions({ httpsPort: 443, httpRedirectPort: undefined }),
+      vmNginxOptions({
+        httpsPort: 443,
+        httpRedirectPort: undefined,
+        storage: { driver: "filesystem" },
+      }),
     ],
   ])("%s", (_label, options) => {
     expect(() => nginxTest(renderNginxConfig(mapped(options)))).not.toThrow();

@@ -26,6 +26,7 @@ export const ACME_VOLUME = "registry-acme";
 export function vmNginxOptions(
   s: Pick<VmSettings, "domain" | "httpsPort" | "httpRedirectPort"> & {
     tls?: Pick<VmSettings["tls"], "mode">;
+    storage: Pick<VmSettings["storage"], "driver">;
   },
 ): NginxConfigOptions {
   if (s.tls?.mode === "acme") {
@@ -52,6 +53,9 @@ export function vmNginxOptions(
     pidPath: "/var/run/nginx.pid",
     errorLogPath: "/var/log/nginx/error.log",
     accessLogPath: "/var/log/nginx/access.log",
+    // Filesystem storage: compose mounts the data read-only into nginx at the same path,
+    // and nginx serves authorised blob GETs from it (shared/nginxBlobs.ts).
+    ...(s.storage.driver === "filesystem" ? { blobStorageRoot: IN_CONTAINER.data } : {}),
   };
 }
 

@@ -74,8 +74,9 @@ export class ServerProcess {
     return this.child.pid;
   }
 
-  log(): string {
-    return this.output.join("").split("\n").slice(-40).join("\n");
+  /** The last `lines` lines of output (the last 200 or more chunks are kept). */
+  log(lines = 40): string {
+    return this.output.join("").split("\n").slice(-lines).join("\n");
   }
 
   /** Sends a signal and waits for the process to end (SIGKILL after a grace period). */

@@ -121,6 +121,12 @@ export function hostMappings(l: HostLayout): Record<MappedFile, HostMapping[]> {
         from: "ssl_certificate_key /etc/nginx/certs/server.key;",
         to: `ssl_certificate_key ${l.nginx.keyPath};`,
       },
+      // Path: compose mounts the registry's data (read-only) at /var/lib/registry in nginx
+      // too; here nginx reads the test registry's storage root.
+      {
+        from: "alias /var/lib/registry/",
+        to: `alias ${path.join(l.registryDir, "data")}/`,
+      },
     ],
     "vm/config.yml": [
       // Port: the registry is only exposed to nginx; here on 127.0.0.1 and a free port.
@@ -149,7 +155,7 @@ export function applyMappings(file: string, text: string, mappings: HostMapping[
 export async function startVmStack(
   work: string,
   password: string,
-  opts: { httpRedirect?: boolean } = {},
+  opts: { httpRedirect?: boolean; settings?: Record<string, unknown> } = {},
 ): Promise<VmStack> {
   const httpsPort = await freePort();
   const redirectPort = opts.httpRedirect ? await freePort() : undefined;
@@ -160,6 +166,7 @@ export async function startVmStack(
       httpsPort,
       ...(redirectPort === undefined ? {} : { httpRedirectPort: redirectPort }),
       auth: { password },
+      ...opts.settings,
     }),
     secretKeys: ["registry:vm"],
     showSecrets: true,
@@ -183,6 +190,10 @@ export async function startVmStack(
   const served = (file: MappedFile) => applyMappings(file, files[file], mappings[file]);
 
   fs.mkdirSync(registryDir, { recursive: true });
+  // nginx's workers (nobody here; the image's nginx user on the VM) read blobs from the
+  // registry's storage: on the VM the volume is root's, 0755 directories and 0644 files
+  // (the registry's umask); here the temp directories on the way must be as open.
+  for (const dir of [work, registryDir]) fs.chmodSync(dir, 0o755);
   fs.writeFileSync(path.join(registryDir, "htpasswd"), files["vm/htpasswd"], { mode: 0o600 });
   const registry = await startRegistry({
     configYml: served("vm/config.yml"),
