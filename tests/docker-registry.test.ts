@@ -216,7 +216,12 @@ describeWithTools(
           "access_log /var/log/nginx/access.log;",
           `access_log ${path.join(nginxDir, "access.log")};`,
         ],
+        // The registry's volume, mounted read-only in nginx at /var/lib/registry.
+        ["alias /var/lib/registry/", `alias ${registry.dataDir}/`],
       ]);
+      // nginx's workers (nobody) read the registry's storage: open the temp dirs on the way,
+      // as the volume's directories are (0755, the registry's umask).
+      for (const dir of [work, registry.dir]) fs.chmodSync(dir, 0o755);
       const confPath = path.join(nginxDir, "nginx.conf");
       fs.writeFileSync(confPath, conf);
       runTool(tool("nginx"), ["-t", "-q", "-p", nginxDir, "-c", confPath]);
@@ -267,7 +272,7 @@ describeWithTools(
       expect((await httpGet(`http://127.0.0.1:${healthPort}/healthz`)).status).toBe(200);
     });
 
-    test("a 5 MiB layer pushes and pulls through TLS with identical digests", () => {
+    test("a 5 MiB layer pushes and pulls through TLS with identical digests; nginx sends the layers from the volume", async () => {
       const image = buildImage(work, { layerSizes: [5 * 1024 * 1024, 1024] });
       const access = {
         username: "ci",
@@ -277,6 +282,24 @@ describeWithTools(
       const { pulled } = pushAndPull(image, `localhost:${tlsPort}/team/app:v1`, access, work);
       expect(pulled.manifestDigest).toBe(image.manifestDigest);
       expect(pulled.layers).toEqual(image.layers);
+      // nginx answered each layer GET (its access log) and the registry saw only the HEAD
+      // that authorised it (its access log, read once skopeo's requests are all logged).
+      await new Promise((r) => setTimeout(r, 1000));
+      const nginxLog = fs.readFileSync(path.join(work, "nginx", "access.log"), "utf8");
+      const registryLog = registry.process.log(100_000);
+      for (const layer of image.layers) {
+        const line = (method: string) => `"${method} /v2/team/app/blobs/${layer} HTTP/1.1" 200`;
+        expect(nginxLog).toContain(line("GET"));
+        expect(registryLog).toContain(line("HEAD"));
+        expect(registryLog).not.toContain(line("GET"));
+      }
+    });
+
+    test("nginx mounts the registry's volume read-only, where its nginx.conf reads blobs", () => {
+      const front = run.resources.find((r) => r.name === "registry-tls-nginx")!;
+      expect(reveal(front.inputs.volumes, true)).toEqual([
+        { volumeName: "registry-data", containerPath: "/var/lib/registry", readOnly: true },
+      ]);
     });
   },
 );

@@ -216,6 +216,25 @@ const cases: DayTwoCase[] = [
     },
   },
   {
+    title:
+      "with TLS on, switch storage to S3: nginx no longer mounts the volume nor sends blobs from it",
+    change: {
+      stack: "local",
+      before: local({ ...BASE, ...TLS }),
+      after: local({
+        ...BASE,
+        ...TLS,
+        storage: { driver: "s3", s3: { bucket: "ci-images", region: "eu-west-1" } },
+      }),
+    },
+    expect: {
+      plan: {
+        delete: ["Volume/registry-data"],
+        replace: ["Container/registry-registry", "Container/registry-tls-nginx"],
+      },
+    },
+  },
+  {
     title: "rename the volume (a new, empty volume; the old one is kept)",
     change: {
       stack: "local",

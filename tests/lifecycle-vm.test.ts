@@ -78,6 +78,15 @@ const cases: DayTwoCase[] = [
     expect: { plan: redeploy("config-yml", "docker-compose-yml") },
   },
   {
+    title:
+      "switch from the data disk to S3: nginx no longer mounts the data nor sends blobs from it",
+    change: vm(STAGING, {
+      ...STAGING,
+      storage: { driver: "s3", s3: { bucket: "ci-images", region: "eu-west-1" } },
+    }),
+    expect: { plan: redeploy("config-yml", "nginx-conf", "docker-compose-yml") },
+  },
+  {
     title: "bump the registry image",
     change: vm(STAGING, { ...STAGING, image: "registry:2.8.2" }),
     expect: { plan: redeploy("docker-compose-yml") },

@@ -98,7 +98,11 @@ export function planDockerRegistry(s: DockerSettings): DockerRegistryPlan {
           nginxPorts: [{ ip: s.bindAddress, external: s.tls.port, internal: NGINX_CONTAINER_PORT }],
           serverNames: s.tls.serverNames,
           // nginx reaches the registry by its container name on the private network.
-          nginx: nginxOptions(`${s.containerName}:${REGISTRY_CONTAINER_PORT}`, s.tls.port),
+          nginx: nginxOptions(
+            `${s.containerName}:${REGISTRY_CONTAINER_PORT}`,
+            s.tls.port,
+            s.storage.driver === "filesystem",
+          ),
         }
       : undefined,
   };
@@ -108,7 +112,12 @@ export function planDockerRegistry(s: DockerSettings): DockerRegistryPlan {
  * nginx in its container: TLS on 443 (published on tls.port), the registry reached by
  * its container name on the private network, logs where the image sends them to docker logs.
  */
-export function nginxOptions(upstream: string, publicHttpsPort: number): NginxConfigOptions {
+export function nginxOptions(
+  upstream: string,
+  publicHttpsPort: number,
+  /** Filesystem storage: the data volume is mounted read-only in nginx at REGISTRY_DATA_DIR. */
+  blobsFromStorage: boolean,
+): NginxConfigOptions {
   return {
     upstream,
     listenPort: NGINX_CONTAINER_PORT,
@@ -121,6 +130,8 @@ export function nginxOptions(upstream: string, publicHttpsPort: number): NginxCo
     // The official image links these to the container's stderr and stdout (docker logs).
     errorLogPath: "/var/log/nginx/error.log",
     accessLogPath: "/var/log/nginx/access.log",
+    // nginx sends authorised blob GETs from the volume (shared/nginxBlobs.ts).
+    ...(blobsFromStorage ? { blobStorageRoot: REGISTRY_DATA_DIR } : {}),
   };
 }
 

@@ -89,7 +89,7 @@ export class DockerRegistry extends pulumi.ComponentResource implements Registry
     // With TLS, nginx in front of the registry on their own network.
     const proxy =
       plan.tls && network
-        ? this.tlsProxy(name, s, plan.tls, network, registryContainer, provider)
+        ? this.tlsProxy(name, s, plan.tls, network, registryContainer, volume, provider)
         : undefined;
     const caCert = proxy?.caCertPem ?? pulumi.output("");
     if (proxy) files.push({ path: "docker/nginx.conf", text: proxy.nginxConf });
@@ -116,6 +116,7 @@ export class DockerRegistry extends pulumi.ComponentResource implements Registry
     tlsPlan: NonNullable<DockerRegistryPlan["tls"]>,
     network: docker.Network,
     registryContainer: docker.Container,
+    volume: docker.Volume | undefined,
     provider: docker.Provider | undefined,
   ): DockerTlsProxy {
     return new DockerTlsProxy(
@@ -127,6 +128,8 @@ export class DockerRegistry extends pulumi.ComponentResource implements Registry
         restartPolicy: s.restartPolicy,
         logOpts: logOptions(s),
         registryContainerId: registryContainer.id,
+        // Filesystem storage: nginx sends authorised blobs from the volume (read-only).
+        dataVolume: tlsPlan.nginx.blobStorageRoot ? volume?.name : undefined,
       },
       { parent: this, providers: provider ? [provider] : undefined },
     );

@@ -8,7 +8,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { createSelfSignedTls } from "../shared/selfSignedTls";
 import { renderNginxConfig } from "../shared/nginxConfig";
-import { NGINX_PATHS, nginxHealthcheck, type DockerRegistryPlan } from "./plan";
+import { NGINX_PATHS, REGISTRY_DATA_DIR, nginxHealthcheck, type DockerRegistryPlan } from "./plan";
 
 export interface DockerTlsProxyArgs {
   plan: NonNullable<DockerRegistryPlan["tls"]>;
@@ -22,6 +22,8 @@ export interface DockerTlsProxyArgs {
    * (nginx resolves the upstream's address once, at start).
    */
   registryContainerId: pulumi.Input<string>;
+  /** Filesystem storage: the registry's data volume, mounted read-only (nginx sends blobs from it). */
+  dataVolume?: pulumi.Input<string>;
 }
 
 export class DockerTlsProxy extends pulumi.ComponentResource {
@@ -57,6 +59,9 @@ export class DockerTlsProxy extends pulumi.ComponentResource {
         restart: args.restartPolicy,
         ports: plan.nginxPorts,
         networksAdvanced: [{ name: args.network }],
+        volumes: args.dataVolume
+          ? [{ volumeName: args.dataVolume, containerPath: REGISTRY_DATA_DIR, readOnly: true }]
+          : undefined,
         // nginx resolves `upstream` once, at start: a replaced registry container gets a
         // new address and nginx would answer 502 until restarted. This label replaces
         // nginx with it. (Per-request DNS through Docker's 127.0.0.11 would need a variable
