@@ -8,7 +8,6 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { renderNginxConfig } from "../components/shared/nginxConfig";
-import { vmNginxOptions } from "../components/vm/plan";
 import { nginxPaths } from "../tests/support/nginx";
 import { describeWithTools, tool } from "../tests/support/tools";
 import { fillTemplate, readFixture } from "./lib/fixtures";
@@ -16,8 +15,24 @@ import { parseArgs, headline } from "./bench";
 import { registryFilesOf, renderBackends, withoutAuth } from "./lib/dataPaths";
 import { ratiosOf } from "./lib/report";
 import { interleaved, type Sample } from "./lib/runner";
-import { atCost, CI_IMAGE_LAYERS, ciImagePairs, ciImageSetups, MiB } from "./lib/scenarios";
-import { generatedNginxOptions, NGINX, templateConfig, type NginxConfigText } from "./lib/setups";
+import {
+  atCost,
+  CI_IMAGE_LAYERS,
+  ciImagePairs,
+  ciImageSetups,
+  MiB,
+  VM_BENCH_NGINX_OPTIONS,
+  vmNginx,
+} from "./lib/scenarios";
+import {
+  NGINX,
+  deployedNginx,
+  proxiedOnlyNginxConf,
+  templateConfig,
+  type NginxConfigText,
+  type NginxHostLayout,
+} from "./lib/setups";
+import { hostMappings } from "../tests/support/vmStack";
 import { mbPerSecond, median, ratio, table } from "./lib/stats";
 
 describe("bench figures", () => {
@@ -71,37 +86,51 @@ describe("bench fixtures stay as-is", () => {
     expect(seed).not.toMatch(/client_max_body_size|proxy_set_header/);
   });
 
-  test("configuration 2 is the deployed nginx.conf with only paths and ports moved", () => {
-    const deployed = vmNginxOptions({ httpsPort: 8443, httpRedirectPort: undefined, storage: { driver: "filesystem" } });
-    const mapped = generatedNginxOptions({
-      listenAddress: "127.0.0.1",
-      port: 8443,
-      upstream: "127.0.0.1:5000",
-      paths: nginxPaths(path.join(os.tmpdir(), "bench-unused")),
-      htpasswdPath: "",
-    });
-    fs.rmSync(path.join(os.tmpdir(), "bench-unused"), { recursive: true, force: true });
-    const changed = Object.keys({ ...deployed, ...mapped }).filter(
-      (k) => deployed[k as keyof typeof deployed] !== mapped[k as keyof typeof mapped],
-    );
-    expect(changed.sort()).toEqual(
-      [
-        "upstream",
-        "listenAddress",
-        "listenPort",
-        "healthListen",
-        "user",
-        "certificatePath",
-        "keyPath",
-        "pidPath",
-        "errorLogPath",
-        "accessLogPath",
-        "tempDir",
-      ].sort(),
-    );
-    expect(renderNginxConfig(mapped)).toContain("listen 127.0.0.1:8443 ssl;");
+  test("configuration 2 is the deployed nginx.conf with only the VM tests' mappings; 2b the same without blobs from storage", async () => {
+    const { vm } = await renderBackends();
+    expect(renderNginxConfig(VM_BENCH_NGINX_OPTIONS)).toBe(vm.nginxConf);
+    const layout = benchLayout("/tmp/bench-unused");
+    const served = vmNginx(vm)(layout);
+    const mappings = hostMappings({
+      nginx: layout.paths,
+      registryDir: layout.registryDir,
+      registryPort: 5000,
+      httpsPort: layout.port,
+      healthPort: layout.healthPort,
+    })["vm/nginx.conf"];
+    // user, pid, 2 logs, upstream, listen, health listen, 2 certificate paths, storage root.
+    expect(mappings).toHaveLength(10);
+    let undone = served;
+    for (const { from, to } of mappings) undone = undone.replace(to, () => from);
+    expect(undone).toBe(vm.nginxConf);
+    expect(served).toContain("alias /tmp/bench-unused/registry/data/docker/registry/v2/blobs/");
+    const proxied = proxiedOnlyNginxConf(VM_BENCH_NGINX_OPTIONS);
+    expect(proxied).not.toMatch(/registry_blob|auth_request|alias/);
+    expect(proxied.split("\n").every((line) => vm.nginxConf!.includes(line))).toBe(true);
   });
 });
+
+/** A configuration's host layout under `dir` (paths are not created). */
+function benchLayout(dir: string): NginxHostLayout {
+  return {
+    listenAddress: "127.0.0.1",
+    port: 18443,
+    upstream: "127.0.0.1:5000",
+    paths: {
+      dir,
+      configPath: `${dir}/nginx/nginx.conf`,
+      certificatePath: `${dir}/nginx/server.crt`,
+      keyPath: `${dir}/nginx/server.key`,
+      pidPath: `${dir}/nginx/nginx.pid`,
+      errorLogPath: `${dir}/nginx/error.log`,
+      accessLogPath: `${dir}/nginx/access.log`,
+      tempDir: `${dir}/nginx/temp`,
+    },
+    htpasswdPath: "",
+    registryDir: `${dir}/registry`,
+    healthPort: 18080,
+  };
+}
 
 describeWithTools("bench nginx configurations pass nginx -t", ["nginx", "openssl"], () => {
   let dir: string;
@@ -120,7 +149,12 @@ describeWithTools("bench nginx configurations pass nginx -t", ["nginx", "openssl
   const variants = fs
     .readdirSync(path.join(__dirname, "variants"))
     .map((f) => [f, templateConfig(fs.readFileSync(path.join(__dirname, "variants", f), "utf8"))]);
-  test.each([...Object.entries(NGINX), ...variants] as [string, NginxConfigText][])(
+  const deployed = renderNginxConfig(VM_BENCH_NGINX_OPTIONS);
+  const vmConfs: [string, NginxConfigText][] = [
+    ["generated", deployedNginx(deployed)],
+    ["proxied", deployedNginx(proxiedOnlyNginxConf(VM_BENCH_NGINX_OPTIONS), { optional: true })],
+  ];
+  test.each([...vmConfs, ...Object.entries(NGINX), ...variants] as [string, NginxConfigText][])(
     "%s",
     (id, nginx) => {
       const paths = nginxPaths(path.join(dir, id));
@@ -136,6 +170,8 @@ describeWithTools("bench nginx configurations pass nginx -t", ["nginx", "openssl
           upstream: "127.0.0.1:15000",
           paths,
           htpasswdPath,
+          registryDir: path.join(dir, id, "registry"),
+          healthPort: 18080,
         }),
       );
       expect(() =>

@@ -112,7 +112,7 @@ async function scenarios(args: Args): Promise<Scenario[]> {
   const out: Scenario[] = [];
   if (args.shapes.includes("bigLayers")) {
     const all = bigLayerSetups(files.vm);
-    const setups = keep(args.recipes || args.configs ? all : all.slice(0, 2));
+    const setups = keep(args.recipes || args.configs ? all : all.slice(0, 3));
     const reference = all[1];
     for (const v of args.variants)
       setups.push({

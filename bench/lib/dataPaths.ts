@@ -3,9 +3,9 @@
  * (tools/runProgram.ts, Pulumi's mock runtime): the registry's config.yml and the
  * htpasswd with the generated password. The bench serves them with Debian's
  * docker-registry, mapping only the listen address, storage root and htpasswd path
- * (tests/support/registry.ts). The VM's nginx.conf is the VM's own options rendered
- * (setups.ts); the Docker (default local stack) and Kubernetes (dev stack) backends
- * serve the registry on plain HTTP.
+ * (tests/support/registry.ts), and the VM's nginx.conf as deployed with the VM tests'
+ * mappings (setups.ts deployedNginx); the Docker (default local stack) and Kubernetes
+ * (dev stack) backends serve the registry on plain HTTP.
  */
 import * as path from "node:path";
 import { parse, parseAllDocuments, stringify } from "yaml";
@@ -27,6 +27,8 @@ export interface BackendFiles {
   username: string;
   /** The generated password (the program's REGISTRY_PASSWORD). */
   password: string;
+  /** The VM backend's nginx.conf as deployed (vm/nginx.conf); the others have none. */
+  nginxConf?: string;
 }
 
 /** The stack config each backend is rendered from: the repository's own stacks where they run here. */
@@ -77,6 +79,7 @@ export async function renderBackends(): Promise<Record<Backend, BackendFiles>> {
       ...files,
       username: String(run.outputs.REGISTRY_USERNAME.value),
       password: String(run.outputs.REGISTRY_PASSWORD.value),
+      nginxConf: run.files[`${backend}/nginx.conf`],
     };
   }
   return out;

@@ -11,7 +11,8 @@
  */
 import { CHOSEN_PASSWORD_BCRYPT_COST, renderHtpasswd } from "../../components/shared/htpasswd";
 import { BACKENDS, withoutAuth, type Backend, type BackendFiles } from "./dataPaths";
-import { NGINX, type SetupSpec } from "./setups";
+import { vmNginxOptions } from "../../components/vm/plan";
+import { deployedNginx, NGINX, proxiedOnlyNginxConf, type SetupSpec } from "./setups";
 
 export const MiB = 1048576;
 
@@ -59,6 +60,19 @@ function login(files: BackendFiles): Pick<SetupSpec, "username" | "password"> {
   return { username: files.username, password: files.password };
 }
 
+/** The VM's nginx.conf as deployed (its stack: an existing host, HTTPS on 443, no redirect). */
+export function vmNginx(vm: BackendFiles) {
+  if (!vm.nginxConf) throw new Error("the vm backend rendered no nginx.conf");
+  return deployedNginx(vm.nginxConf);
+}
+
+/** The VM stack's nginx options (bench.test.ts checks they render the deployed file). */
+export const VM_BENCH_NGINX_OPTIONS = vmNginxOptions({
+  httpsPort: 443,
+  httpRedirectPort: undefined,
+  storage: { driver: "filesystem" },
+});
+
 /** Configurations 1-4 of the big-layer shape, the VM backend's registry config in each. */
 export function bigLayerSetups(vm: BackendFiles): SetupSpec[] {
   const withAuth = { configYml: vm.configYml, htpasswd: vm.htpasswd };
@@ -73,9 +87,16 @@ export function bigLayerSetups(vm: BackendFiles): SetupSpec[] {
     },
     {
       id: "nginx-generated",
-      label: "2 generated nginx.conf",
+      label: "2 generated nginx.conf (as deployed: blobs from storage)",
       registry: withAuth,
-      nginx: NGINX.generated,
+      nginx: vmNginx(vm),
+      ...login(vm),
+    },
+    {
+      id: "nginx-proxied",
+      label: "2b the same without blobs from storage (before)",
+      registry: withAuth,
+      nginx: deployedNginx(proxiedOnlyNginxConf(VM_BENCH_NGINX_OPTIONS), { optional: true }),
       ...login(vm),
     },
     {
@@ -114,7 +135,7 @@ export const BEFORE_BACKEND: Backend = "vm";
 export function ciImageSetups(files: Record<Backend, BackendFiles>, backends = BACKENDS) {
   return backends.flatMap((backend): SetupSpec[] => {
     const f = files[backend];
-    const transport = backend === "vm" ? { nginx: NGINX.generated } : {};
+    const transport = backend === "vm" ? { nginx: vmNginx(f) } : {};
     const what = backend === "vm" ? "generated nginx TLS" : "plain HTTP";
     return [
       {
@@ -158,6 +179,7 @@ export function ciImagePairs(backends = BACKENDS): RatioPair[] {
 
 export const BIG_LAYER_PAIRS: RatioPair[] = [
   { name: "generated", id: "nginx-generated", reference: "registry-tls" },
+  { name: "proxied", id: "nginx-proxied", reference: "registry-tls" },
   { name: "recipe", id: "nginx-recipe", reference: "registry-tls" },
   { name: "seed003", id: "nginx-seed003", reference: "registry-tls" },
 ];

@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { renderNginxConfig, type NginxConfigOptions } from "../../components/shared/nginxConfig";
-import { vmNginxOptions } from "../../components/vm/plan";
+import { applyMappings, hostMappings } from "../../tests/support/vmStack";
 import { nginxPaths, startNginx, type RunningNginx } from "../../tests/support/nginx";
 import { freePort } from "../../tests/support/processes";
 import { startRegistry, type RunningRegistry } from "../../tests/support/registry";
@@ -26,13 +26,20 @@ export interface SetupContext {
 }
 
 /** What a configuration's nginx serves, given its mapped paths and ports. */
-export type NginxConfigText = (m: {
+export type NginxConfigText = (m: NginxHostLayout) => string;
+
+/** Where this host runs a configuration's nginx and registry. */
+export interface NginxHostLayout {
   listenAddress: string;
   port: number;
   upstream: string;
   paths: ReturnType<typeof nginxPaths>;
   htpasswdPath: string;
-}) => string;
+  /** The registry's directory (its storage root is <registryDir>/data). */
+  registryDir: string;
+  /** A free port for the deployed file's in-container health listener. */
+  healthPort: number;
+}
 
 export interface SetupSpec {
   id: string;
@@ -50,26 +57,32 @@ export interface SetupSpec {
   nginxHtpasswd?: boolean;
 }
 
-/** The generated nginx.conf as the VM backend deploys it, with only paths and ports mapped. */
-export function generatedNginxOptions(m: Parameters<NginxConfigText>[0]): NginxConfigOptions {
-  return {
-    ...vmNginxOptions({
+/**
+ * A VM nginx.conf served with only paths and ports mapped: the same mappings as the VM
+ * tests (tests/support/vmStack.ts hostMappings). `optional` mappings may be absent (the
+ * "proxied" file has no storage root to map).
+ */
+export function deployedNginx(conf: string, opts: { optional?: boolean } = {}): NginxConfigText {
+  return (m) => {
+    const port = Number(m.upstream.split(":").pop());
+    const mappings = hostMappings({
+      nginx: m.paths,
+      registryDir: m.registryDir,
+      registryPort: port,
       httpsPort: m.port,
-      httpRedirectPort: undefined,
-      storage: { driver: "filesystem" },
-    }),
-    upstream: m.upstream,
-    listenAddress: m.listenAddress,
-    listenPort: m.port,
-    healthListen: undefined,
-    user: undefined,
-    certificatePath: m.paths.certificatePath,
-    keyPath: m.paths.keyPath,
-    pidPath: m.paths.pidPath,
-    errorLogPath: m.paths.errorLogPath,
-    accessLogPath: m.paths.accessLogPath,
-    tempDir: m.paths.tempDir,
+      healthPort: m.healthPort,
+    })["vm/nginx.conf"].filter((x) => !opts.optional || conf.includes(x.from));
+    return applyMappings("vm/nginx.conf", conf, mappings);
   };
+}
+
+/**
+ * The VM's nginx.conf before blobs were sent from storage (every request proxied): the
+ * deployed options without the storage root, re-rendered. bench.test.ts checks that adding
+ * the root back gives the deployed file byte for byte.
+ */
+export function proxiedOnlyNginxConf(deployedOptions: NginxConfigOptions): string {
+  return renderNginxConfig({ ...deployedOptions, blobStorageRoot: undefined });
 }
 
 /** Fills a template from bench/fixtures (or any file) with the mapped paths and ports. */
@@ -90,8 +103,7 @@ export function templateConfig(text: string): NginxConfigText {
 }
 
 /** The nginx configurations the bench serves: the project's, and the two it is compared with. */
-export const NGINX: Record<"generated" | "recipe" | "seed003", NginxConfigText> = {
-  generated: (m) => renderNginxConfig(generatedNginxOptions(m)),
+export const NGINX: Record<"recipe" | "seed003", NginxConfigText> = {
   recipe: templateConfig(readFixture("recipe-nginx.conf")),
   seed003: templateConfig(readFixture("seed003-nginx.conf")),
 };
@@ -139,6 +151,7 @@ export class RunningSetup {
           },
         );
       const port = await freePort();
+      const healthPort = await freePort();
       this.nginx = await startNginx({
         paths,
         port,
@@ -150,6 +163,8 @@ export class RunningSetup {
           upstream: this.registry.address,
           paths,
           htpasswdPath,
+          registryDir: this.registry.dir,
+          healthPort,
         }),
       });
       this.endpoint = `127.0.0.1:${port}`;
