@@ -17,6 +17,10 @@
  *    (`@registry`), so every answer other than the blob's bytes is the registry's own.
  *
  * Only for filesystem storage that nginx can read; the renderer leaves it out otherwise.
+ *
+ * Every request for a blob URL (any method) enters the blob location, not `location /`: a
+ * rule that `location /` applies before proxying (e.g. refusing writes) must be applied
+ * in the blob location too, before its `return 418`, or DELETE of a blob would pass it.
  */
 
 /** The registry's repository-name grammar (distribution's reference.NameRegexp, path part). */
