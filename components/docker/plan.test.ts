@@ -17,7 +17,7 @@ describe("planDockerRegistry", () => {
       registryPorts: [{ ip: "127.0.0.1", external: 5000, internal: 5000 }],
       volume: { name: "registry-data", retainOnDelete: true },
     });
-    expect(plan.tls).toBeUndefined();
+    expect(plan.proxy).toBeUndefined();
     expect(plan.registryConfig).toMatchObject({
       listenAddress: ":5000",
       logLevel: "info",
@@ -53,7 +53,7 @@ describe("planDockerRegistry", () => {
     );
     expect(plan.address).toBe("localhost:5443");
     expect(plan.registryPorts).toEqual([]);
-    expect(plan.tls).toMatchObject({
+    expect(plan.proxy).toMatchObject({
       networkName: "reg-net",
       nginxContainerName: "reg-nginx",
       nginxPorts: [{ ip: "127.0.0.1", external: 5443, internal: 443 }],

@@ -10,11 +10,14 @@ import type { NginxConfigOptions } from "../shared/nginxConfig";
 import type { DockerSettings } from "./settings";
 import { hostWithPort } from "../shared/hostPort";
 import { REGISTRY_DATA_DIR, REGISTRY_HEALTH_URL, REGISTRY_PORT } from "../shared/registryImage";
+import { pullOnlyGuardFor } from "../shared/pullOnlyGuard";
 
 /** The registry listens here inside its container (the image's default). */
 export const REGISTRY_CONTAINER_PORT = REGISTRY_PORT;
 /** nginx listens here inside its container when TLS is on. */
 export const NGINX_CONTAINER_PORT = 443;
+/** nginx listens here inside its container without TLS (only the pull-only guard brings it). */
+export const NGINX_PLAIN_CONTAINER_PORT = 8000;
 /** nginx's plain-HTTP /healthz listener, inside its container only (not published). */
 export const NGINX_HEALTH_LISTEN = "127.0.0.1:8080";
 /** Where nginx's files go in the official image (directories that exist there). */
@@ -47,13 +50,16 @@ export interface DockerRegistryPlan {
   registryPorts: PublishedPort[];
   /** The named volume, when storage is on the filesystem (object storage needs none). */
   volume?: { name: string; retainOnDelete: boolean };
-  /** Present when TLS is on: nginx on a private network in front of the registry. */
-  tls?: {
+  /**
+   * Present when TLS is on or a pull-only user is set: nginx on a private network in
+   * front of the registry (TLS, and the pull-only guard).
+   */
+  proxy?: {
     networkName: string;
     nginxContainerName: string;
     nginxPorts: PublishedPort[];
-    /** DNS names and IPs in the server certificate. */
-    serverNames: string[];
+    /** DNS names and IPs in the server certificate; unset: nginx serves plain HTTP. */
+    serverNames?: string[];
     /** What the VM backend's nginx renderer is given. */
     nginx: NginxConfigOptions;
   };
@@ -69,6 +75,9 @@ export function planDockerRegistry(s: DockerSettings): DockerRegistryPlan {
       : undefined;
   const publishedPort = s.tls.enabled ? s.tls.port : s.port;
   const address = hostWithPort(s.advertiseHost ?? "localhost", publishedPort, true);
+  const pullOnly = pullOnlyGuardFor(s.auth);
+  const proxy = s.tls.enabled || pullOnly !== undefined;
+  const nginxPort = s.tls.enabled ? NGINX_CONTAINER_PORT : NGINX_PLAIN_CONTAINER_PORT;
 
   const registryConfig = selfHostedConfigSpec(s, {
     listenAddress: `:${REGISTRY_CONTAINER_PORT}`,
@@ -84,25 +93,36 @@ export function planDockerRegistry(s: DockerSettings): DockerRegistryPlan {
     htpasswdPath,
     gcsKeyPath,
     registryConfig,
-    registryPorts: s.tls.enabled
+    registryPorts: proxy
       ? []
       : [{ ip: s.bindAddress, external: s.port, internal: REGISTRY_CONTAINER_PORT }],
     volume:
       s.storage.driver === "filesystem"
         ? { name: s.volumeName, retainOnDelete: s.keepVolumeOnDestroy }
         : undefined,
-    tls: s.tls.enabled
+    proxy: proxy
       ? {
           networkName: `${s.containerName}-net`,
           nginxContainerName: `${s.containerName}-nginx`,
-          nginxPorts: [{ ip: s.bindAddress, external: s.tls.port, internal: NGINX_CONTAINER_PORT }],
-          serverNames: s.tls.serverNames,
+          nginxPorts: [{ ip: s.bindAddress, external: publishedPort, internal: nginxPort }],
+          serverNames: s.tls.enabled ? s.tls.serverNames : undefined,
           // nginx reaches the registry by its container name on the private network.
-          nginx: nginxOptions(
-            `${s.containerName}:${REGISTRY_CONTAINER_PORT}`,
-            s.tls.port,
-            s.storage.driver === "filesystem",
-          ),
+          nginx: {
+            ...nginxOptions(
+              `${s.containerName}:${REGISTRY_CONTAINER_PORT}`,
+              s.tls.port,
+              s.storage.driver === "filesystem",
+            ),
+            ...(s.tls.enabled
+              ? {}
+              : {
+                  listenPort: nginxPort,
+                  publicHttpsPort: undefined,
+                  certificatePath: undefined,
+                  keyPath: undefined,
+                }),
+            pullOnly,
+          },
         }
       : undefined,
   };

@@ -2,12 +2,13 @@
  * `registry:docker:Registry`: the CNCF distribution registry as one container on a
  * Docker engine, what a hand-written compose file does (a pinned image, a named
  * volume, a restart policy) plus auth, a healthcheck, log limits and a loopback
- * bind by default. With tls.enabled, nginx terminates TLS in front of it.
+ * bind by default. With tls.enabled, nginx terminates TLS in front of it; with a pull-only
+ * user (auth.pullUser), nginx guards it (plain HTTP unless tls.enabled).
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { GeneratedFile, RegistryBackend, RegistryEndpoint } from "../shared/contract";
-import { createCredentials } from "../shared/credentials";
+import { createCredentials, pullLogin } from "../shared/credentials";
 import { renderRegistryConfig } from "../shared/registryConfig";
 import { selfHostedSecretEnv } from "../shared/selfHostedConfig";
 import {
@@ -19,7 +20,7 @@ import {
   type DockerRegistryPlan,
 } from "./plan";
 import type { DockerSettings } from "./settings";
-import { DockerTlsProxy } from "./tlsProxy";
+import { DockerNginxProxy } from "./nginxProxy";
 
 export interface DockerRegistryArgs {
   settings: DockerSettings;
@@ -62,10 +63,10 @@ export class DockerRegistry extends pulumi.ComponentResource implements Registry
     // one first, or the new one collides (Pulumi creates before it deletes by default).
     const fixedName: pulumi.CustomResourceOptions = { ...child, deleteBeforeReplace: true };
 
-    const network = plan.tls
+    const network = plan.proxy
       ? new docker.Network(
           `${name}-network`,
-          { name: plan.tls.networkName, driver: "bridge" },
+          { name: plan.proxy.networkName, driver: "bridge" },
           fixedName,
         )
       : undefined;
@@ -86,10 +87,10 @@ export class DockerRegistry extends pulumi.ComponentResource implements Registry
     const files: GeneratedFile[] = [{ path: "docker/config.yml", text: configYml }];
     if (plan.htpasswdPath) files.push({ path: "docker/htpasswd", text: credentials.htpasswd });
 
-    // With TLS, nginx in front of the registry on their own network.
+    // With TLS or a pull-only user, nginx in front of the registry on their own network.
     const proxy =
-      plan.tls && network
-        ? this.tlsProxy(name, s, plan.tls, network, registryContainer, volume, provider)
+      plan.proxy && network
+        ? this.nginxProxy(name, s, plan.proxy, network, registryContainer, volume, provider)
         : undefined;
     const caCert = proxy?.caCertPem ?? pulumi.output("");
     if (proxy) files.push({ path: "docker/nginx.conf", text: proxy.nginxConf });
@@ -98,6 +99,7 @@ export class DockerRegistry extends pulumi.ComponentResource implements Registry
       username: pulumi.output(credentials.username),
       password: credentials.password,
       caCert,
+      pull: pullLogin(credentials),
     };
     this.files = files;
     this.registerOutputs({
@@ -110,26 +112,27 @@ export class DockerRegistry extends pulumi.ComponentResource implements Registry
     });
   }
 
-  private tlsProxy(
+  private nginxProxy(
     name: string,
     s: DockerSettings,
-    tlsPlan: NonNullable<DockerRegistryPlan["tls"]>,
+    proxyPlan: NonNullable<DockerRegistryPlan["proxy"]>,
     network: docker.Network,
     registryContainer: docker.Container,
     volume: docker.Volume | undefined,
     provider: docker.Provider | undefined,
-  ): DockerTlsProxy {
-    return new DockerTlsProxy(
-      `${name}-tls`,
+  ): DockerNginxProxy {
+    return new DockerNginxProxy(
+      // The TLS proxy keeps its name (existing stacks); the plain one is the guard's.
+      proxyPlan.serverNames ? `${name}-tls` : `${name}-proxy`,
       {
-        plan: tlsPlan,
+        plan: proxyPlan,
         nginxImage: s.nginxImage,
         network: network.name,
         restartPolicy: s.restartPolicy,
         logOpts: logOptions(s),
         registryContainerId: registryContainer.id,
         // Filesystem storage: nginx sends authorised blobs from the volume (read-only).
-        dataVolume: tlsPlan.nginx.blobStorageRoot ? volume?.name : undefined,
+        dataVolume: proxyPlan.nginx.blobStorageRoot ? volume?.name : undefined,
       },
       { parent: this, providers: provider ? [provider] : undefined },
     );

@@ -15,7 +15,11 @@ import {
   port,
 } from "../../config/fields";
 import { isLoopback } from "../shared/loopback";
-import { checkImageReadsSettings, selfHostedSettings } from "../shared/selfHostedSettings";
+import {
+  checkImageReadsSettings,
+  checkPullUserRole,
+  selfHostedSettings,
+} from "../shared/selfHostedSettings";
 import { checkNotificationLogging } from "../shared/notifications";
 
 // nginx in front of the registry when tls.enabled: the same pin as the VM backend, whose
@@ -67,7 +71,7 @@ export const dockerSettings = z
     ).default("10m"),
     logMaxFile: integer(1, 100).default(3),
     tls: dockerTlsSettings,
-    /** Only read when tls.enabled. */
+    /** Only read when tls.enabled or auth.pullUser is set (nginx then fronts the registry). */
     nginxImage: pinnedImage().default(DEFAULT_NGINX_IMAGE),
     /** The engine to deploy to; unset: DOCKER_HOST, else the default socket. */
     dockerHost: pattern(
@@ -83,6 +87,7 @@ export const dockerSettings = z
   .superRefine((s, ctx) => {
     checkImageReadsSettings(s, ctx);
     checkNotificationLogging(s, ctx);
+    checkPullUserRole(s, ctx);
     if (!s.auth.enabled && !isLoopback(s.bindAddress))
       ctx.addIssue({
         code: "custom",

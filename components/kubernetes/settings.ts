@@ -14,7 +14,11 @@ import {
   pinnedImage,
   quantity,
 } from "../../config/fields";
-import { checkImageReadsSettings, selfHostedSettings } from "../shared/selfHostedSettings";
+import {
+  checkImageReadsSettings,
+  checkPullUserRole,
+  selfHostedSettings,
+} from "../shared/selfHostedSettings";
 import { checkNotificationLogging } from "../shared/notifications";
 import { checkTls, kubernetesTlsSettings } from "./tlsSettings";
 
@@ -223,6 +227,7 @@ export const kubernetesSettings = z
     if (ctx.issues.length) return;
     checkImageReadsSettings(s, ctx);
     checkNotificationLogging(s, ctx);
+    checkPullUserRole(s, ctx);
     // A NodePort answers on every node's addresses (and the registry allows deletes):
     // without auth that is an open registry to anyone who reaches a node.
     if (!s.auth.enabled)

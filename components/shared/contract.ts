@@ -15,6 +15,8 @@ export interface RegistryEndpoint {
   password: pulumi.Output<string>;
   /** PEM of the CA to trust, or "" when the certificate is publicly trusted or there is no TLS. */
   caCert: pulumi.Output<string>;
+  /** A login that may only pull (self-hosted `auth.pullUser`); its password is a secret. */
+  pull?: { username: pulumi.Output<string>; password: pulumi.Output<string> };
   /** Backend-specific outputs, UPPER_SNAKE, e.g. GCP_WORKLOAD_IDENTITY_PROVIDER. */
   extra?: Record<string, pulumi.Output<string>>;
 }
@@ -44,6 +46,10 @@ export function stackOutputs(
     REGISTRY_USERNAME: endpoint.username,
     REGISTRY_PASSWORD: pulumi.secret(endpoint.password),
     REGISTRY_CA_CERT: endpoint.caCert,
+    ...(endpoint.pull && {
+      REGISTRY_PULL_USERNAME: endpoint.pull.username,
+      REGISTRY_PULL_PASSWORD: pulumi.secret(endpoint.pull.password),
+    }),
     ...endpoint.extra,
   };
 }

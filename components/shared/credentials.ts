@@ -10,6 +10,7 @@ import {
   GENERATED_PASSWORD_BCRYPT_COST,
   renderHtpasswd,
 } from "./htpasswd";
+import type { RegistryEndpoint } from "./contract";
 import type { AuthSettings } from "./selfHostedSettings";
 
 export interface RegistryCredentials {
@@ -20,6 +21,32 @@ export interface RegistryCredentials {
   htpasswd: pulumi.Output<string>;
   /** Secret shared by every replica; uploads fail across replicas without it. */
   httpSecret: pulumi.Output<string>;
+  /** The pull-only login (auth.pullUser), in the same htpasswd; its password is secret. */
+  pull?: { username: string; password: pulumi.Output<string> };
+}
+
+/** A password from config or generated, with its stable salt and the bcrypt cost it deserves. */
+function htpasswdEntry(
+  name: string,
+  username: string,
+  chosen: pulumi.Output<string> | undefined,
+  opts: pulumi.CustomResourceOptions,
+) {
+  const password =
+    chosen ??
+    pulumi.secret(
+      new random.RandomPassword(`${name}-password`, { length: 32, special: false }, opts).result,
+    );
+  // A stable salt keeps the htpasswd (and so the deployment) unchanged between runs.
+  const salt = new random.RandomString(
+    `${name}-htpasswd-salt`,
+    { length: 22, special: false },
+    opts,
+  ).result;
+  // A generated password is too long to guess whatever the cost; a chosen one keeps the
+  // cost that slows guessing (docs/PERFORMANCE.md: the registry pays it on every request).
+  const cost = chosen === undefined ? GENERATED_PASSWORD_BCRYPT_COST : CHOSEN_PASSWORD_BCRYPT_COST;
+  return { username, password, salt, cost };
 }
 
 export function createCredentials(
@@ -40,28 +67,26 @@ export function createCredentials(
       httpSecret: pulumi.secret(httpSecret.result),
     };
   }
-  const password =
-    auth.password ??
-    pulumi.secret(
-      new random.RandomPassword(`${name}-password`, { length: 32, special: false }, opts).result,
-    );
-  // A stable salt keeps the htpasswd (and so the deployment) unchanged between runs.
-  const salt = new random.RandomString(
-    `${name}-htpasswd-salt`,
-    { length: 22, special: false },
-    opts,
-  ).result;
-  // A generated password is too long to guess whatever the cost; a chosen one keeps the
-  // cost that slows guessing (docs/PERFORMANCE.md: the registry pays it on every request).
-  const cost =
-    auth.password === undefined ? GENERATED_PASSWORD_BCRYPT_COST : CHOSEN_PASSWORD_BCRYPT_COST;
+  const push = htpasswdEntry(name, auth.username, auth.password, opts);
+  const pull = auth.pullUser
+    ? htpasswdEntry(`${name}-pull`, auth.pullUser.username, auth.pullUser.password, opts)
+    : undefined;
+  const entries = [push, ...(pull ? [pull] : [])];
   const htpasswd = pulumi
-    .secret(pulumi.all([password, salt]))
-    .apply(([pw, s]) => renderHtpasswd([{ username: auth.username, password: pw, salt: s, cost }]));
+    .secret(pulumi.all(entries.map((e) => pulumi.all([e.password, e.salt]))))
+    .apply((values) =>
+      renderHtpasswd(values.map(([password, salt], i) => ({ ...entries[i], password, salt }))),
+    );
   return {
     username: auth.username,
-    password: pulumi.secret(password),
+    password: pulumi.secret(push.password),
     htpasswd: pulumi.secret(htpasswd),
     httpSecret: pulumi.secret(httpSecret.result),
+    pull: pull && { username: pull.username, password: pulumi.secret(pull.password) },
   };
+}
+
+/** The pull-only login as the endpoint exports it (REGISTRY_PULL_USERNAME/PASSWORD). */
+export function pullLogin(c: RegistryCredentials): RegistryEndpoint["pull"] {
+  return c.pull && { username: pulumi.output(c.pull.username), password: c.pull.password };
 }

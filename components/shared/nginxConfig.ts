@@ -3,7 +3,9 @@
  * distribution's nginx recipe (as-is in bench/fixtures/recipe-nginx.conf). nginx checks no password:
  * the registry does its own htpasswd auth, so the bcrypt support of nginx's libc
  * does not matter. Plain values in, text out: the VM and Docker backends use it.
+ * Without a certificate it serves plain HTTP: only the pull-only guard needs nginx then.
  */
+import { type PullOnlyGuardOptions, pullOnlyGuardMaps, pullOnlyServerLines } from "./pullOnlyGuard";
 
 import { blobsFromStorageHttpLines, blobsFromStorageServerLines } from "./nginxBlobs";
 
@@ -13,7 +15,7 @@ export const DEFAULT_NGINX_IMAGE = "nginx:1.28.0-alpine";
 export interface NginxConfigOptions {
   /** The registry as nginx reaches it, host:port (e.g. "registry:5000" on a compose network). */
   upstream: string;
-  /** The TLS port nginx listens on. */
+  /** The port nginx listens on (TLS when certificatePath is set). */
   listenPort: number;
   /** Bind address for the listeners; all interfaces when unset. */
   listenAddress?: string;
@@ -21,8 +23,9 @@ export interface NginxConfigOptions {
   serverName?: string;
   /** The HTTPS port clients dial, for the redirect (default: listenPort). */
   publicHttpsPort?: number;
-  certificatePath: string;
-  keyPath: string;
+  /** TLS certificate and key; both unset: plain HTTP (only behind the pull-only guard). */
+  certificatePath?: string;
+  keyPath?: string;
   /** Plain-HTTP port that redirects to HTTPS; no plain-HTTP listener when unset. */
   httpRedirectPort?: number;
   /** Serve /.well-known/acme-challenge/ from this directory on the plain-HTTP port (ACME HTTP-01). */
@@ -47,6 +50,8 @@ export interface NginxConfigOptions {
    * the file (nginxBlobs.ts); unset, every request is proxied.
    */
   blobStorageRoot?: string;
+  /** Refuse writes by any user but the push user (set when a pull-only user exists). */
+  pullOnly?: PullOnlyGuardOptions;
 }
 
 /** Mozilla's "intermediate" TLS 1.2 ciphers (TLS 1.3 suites are not configurable here). */
@@ -101,6 +106,10 @@ export function renderNginxConfig(o: NginxConfigOptions): string {
   ] as const)
     if (value !== undefined && !(Number.isInteger(value) && value >= 1 && value <= 65535))
       throw new Error(`nginx ${what} must be a port number (got ${value})`);
+  if ((o.certificatePath === undefined) !== (o.keyPath === undefined))
+    throw new Error("nginx certificatePath and keyPath go together (both unset: plain HTTP)");
+  if (o.certificatePath === undefined && o.httpRedirectPort !== undefined)
+    throw new Error("nginx httpRedirectPort redirects to HTTPS: it needs certificatePath");
   if (o.acmeChallengeRoot !== undefined && o.httpRedirectPort === undefined)
     throw new Error("nginx acmeChallengeRoot needs httpRedirectPort (the plain-HTTP server)");
   for (const [what, value] of Object.entries(o))
@@ -115,9 +124,12 @@ export function renderNginxConfig(o: NginxConfigOptions): string {
   const publicPort = o.publicHttpsPort ?? o.listenPort;
   const httpsAuthority = publicPort === 443 ? "$host" : `$host:${publicPort}`;
   const hsts = o.hstsMaxAgeSeconds ?? 63072000;
+  const tls = o.certificatePath !== undefined;
 
   const lines: string[] = [
-    "# Generated: nginx terminating TLS in front of the registry (the registry checks passwords).",
+    tls
+      ? "# Generated: nginx terminating TLS in front of the registry (the registry checks passwords)."
+      : "# Generated: nginx (plain HTTP) in front of the registry (the registry checks passwords).",
     ...(o.user ? [`user ${o.user};`] : []),
     `worker_processes ${o.workerProcesses ?? "auto"};`,
     `pid ${o.pidPath};`,
@@ -147,6 +159,7 @@ export function renderNginxConfig(o: NginxConfigOptions): string {
     "  }",
     "",
     ...(o.blobStorageRoot ? blobsFromStorageHttpLines() : []),
+    ...(o.pullOnly ? [...pullOnlyGuardMaps(o.pullOnly), ""] : []),
     "  upstream registry {",
     `    server ${o.upstream};`,
     `    keepalive ${o.upstreamKeepalive ?? 16};`,
@@ -156,18 +169,22 @@ export function renderNginxConfig(o: NginxConfigOptions): string {
     // HTTP/1.1 only: with http2 (skopeo/Go then multiplexes every layer over one connection)
     // `npm run bench` measured no gain on pull and more CPU on push (nginx +0.2 s, skopeo
     // +0.4 s per GiB on 2 cores); the 2-core VM is CPU-bound, so that is throughput lost.
-    `    ${listen(o.listenPort, " ssl")}`,
+    `    ${listen(o.listenPort, tls ? " ssl" : "")}`,
     `    server_name ${serverName};`,
     "",
-    `    ssl_certificate ${o.certificatePath};`,
-    `    ssl_certificate_key ${o.keyPath};`,
-    "    ssl_protocols TLSv1.2 TLSv1.3;",
-    `    ssl_ciphers ${TLS12_CIPHERS};`,
-    "    ssl_prefer_server_ciphers off;",
-    "    ssl_session_cache shared:TLS:10m;",
-    "    ssl_session_timeout 1d;",
-    "    ssl_session_tickets off;",
-    "",
+    ...(tls
+      ? [
+          `    ssl_certificate ${o.certificatePath};`,
+          `    ssl_certificate_key ${o.keyPath};`,
+          "    ssl_protocols TLSv1.2 TLSv1.3;",
+          `    ssl_ciphers ${TLS12_CIPHERS};`,
+          "    ssl_prefer_server_ciphers off;",
+          "    ssl_session_cache shared:TLS:10m;",
+          "    ssl_session_timeout 1d;",
+          "    ssl_session_tickets off;",
+          "",
+        ]
+      : []),
     "    # Layers are any size (else 413 over 1 MiB) and may come chunked (else 411).",
     "    client_max_body_size 0;",
     "    chunked_transfer_encoding on;",
@@ -177,8 +194,10 @@ export function renderNginxConfig(o: NginxConfigOptions): string {
     "    client_body_buffer_size 256k;",
     "",
     "    add_header Docker-Distribution-Api-Version $docker_distribution_api_version always;",
-    `    add_header Strict-Transport-Security "max-age=${hsts}" always;`,
+    ...(tls ? [`    add_header Strict-Transport-Security "max-age=${hsts}" always;`] : []),
     "",
+    // At server level: it runs before any location is chosen (the blob location too).
+    ...(o.pullOnly ? [...pullOnlyServerLines(), ""] : []),
     ...(o.blobStorageRoot
       ? blobsFromStorageServerLines(
           { storageRoot: o.blobStorageRoot, hstsMaxAgeSeconds: hsts },

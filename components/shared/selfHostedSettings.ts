@@ -21,6 +21,12 @@ import { registryMajor } from "./registryConfig";
 
 export const DEFAULT_REGISTRY_IMAGE = "registry:2.8.3";
 
+const pullUserSettings = z.strictObject({
+  username: username(),
+  /** Generated (32 characters) when not set. */
+  password: password().optional(),
+});
+
 export const authSettings = z
   .strictObject({
     /** The registry's own htpasswd auth. Off only where the registry is reachable by this machine alone. */
@@ -28,14 +34,24 @@ export const authSettings = z
     username: username().default("ci"),
     /** The CI user's password; generated (32 characters) when not set. */
     password: password().optional(),
+    /** A second login that may only pull: nginx refuses its writes (components/shared/pullOnlyGuard.ts). */
+    pullUser: pullUserSettings.optional(),
   })
   .prefault({})
   .superRefine((a, ctx) => {
-    if (!a.enabled && a.password !== undefined)
+    for (const key of ["password", "pullUser"] as const)
+      if (!a.enabled && a[key] !== undefined)
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          message: "is only read when enabled is true",
+          input: undefined,
+        });
+    if (a.pullUser?.username === a.username)
       ctx.addIssue({
         code: "custom",
-        path: ["password"],
-        message: "is only read when enabled is true",
+        path: ["pullUser", "username"],
+        message: `must differ from auth.username (${a.username}, the user that pushes)`,
         input: undefined,
       });
   });
@@ -144,6 +160,22 @@ export function checkImageReadsSettings(s: SelfHostedSettings, ctx: z.Refinement
         input: undefined,
         message: `is only read by registry 3 images (image is ${s.image}, a ${major}.x registry ignores it): use an image such as registry:3.0.0, or remove it`,
       });
+}
+
+/**
+ * A pull-only user on a mirror would be the mirror's one login twice over: a mirror takes
+ * no pushes, so its login is already exported as the pull login. Each backend calls this
+ * from its own superRefine (it spans `proxy` and `auth`).
+ */
+export function checkPullUserRole(s: SelfHostedSettings, ctx: z.RefinementCtx): void {
+  if (s.proxy && s.auth.pullUser)
+    ctx.addIssue({
+      code: "custom",
+      path: ["auth", "pullUser"],
+      input: undefined,
+      message:
+        "is redundant on a mirror (proxy is set): a mirror takes no pushes, so its one login (auth.username) is the pull login; remove auth.pullUser",
+    });
 }
 
 export type AuthSettings = z.output<typeof authSettings>;

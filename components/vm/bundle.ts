@@ -8,6 +8,7 @@ import type { RegistryCredentials } from "../shared/credentials";
 import { registryConfigPath, renderRegistryConfig } from "../shared/registryConfig";
 import { selfHostedConfigSpec, selfHostedSecretEnv } from "../shared/selfHostedConfig";
 import { renderNginxConfig } from "../shared/nginxConfig";
+import { pullOnlyGuardFor } from "../shared/pullOnlyGuard";
 import { BUNDLE, IN_CONTAINER, renderComposeFile, renderEnvFile } from "./composeFile";
 import { vmAcmeService, vmNginxOptions, vmRegistryData } from "./plan";
 import type { VmSettings } from "./settings";
@@ -66,7 +67,10 @@ export function bundleFiles(
     ),
     secretFile(BUNDLE.htpasswd, credentials.htpasswd),
     secretFile(BUNDLE.env, envFile),
-    plain(BUNDLE.nginxConfig, renderNginxConfig(vmNginxOptions(s))),
+    plain(
+      BUNDLE.nginxConfig,
+      renderNginxConfig({ ...vmNginxOptions(s), pullOnly: pullOnlyGuardFor(s.auth) }),
+    ),
     // The leaf, then any intermediates (a provided chain as given); acme: the bootstrap one.
     plain(
       BUNDLE.certificate,

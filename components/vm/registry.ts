@@ -7,7 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { GeneratedFile, RegistryBackend, RegistryEndpoint } from "../shared/contract";
-import { createCredentials } from "../shared/credentials";
+import { createCredentials, pullLogin } from "../shared/credentials";
 import { createSelfSignedTls } from "../shared/selfSignedTls";
 import { hostWithPort } from "../shared/hostPort";
 import { createBootstrapCertificate } from "./acmeStack";
@@ -47,6 +47,7 @@ export class VmRegistry extends pulumi.ComponentResource implements RegistryBack
       username: pulumi.output(credentials.username),
       password: credentials.password,
       caCert: serverTls.caCert,
+      pull: pullLogin(credentials),
       extra: { VM_ADDRESS: host.address, VM_SSH_USER: pulumi.output(host.sshUser) },
     };
     this.files = [

@@ -24,7 +24,11 @@ import {
   secret,
   text,
 } from "../../config/fields";
-import { checkImageReadsSettings, selfHostedSettings } from "../shared/selfHostedSettings";
+import {
+  checkImageReadsSettings,
+  checkPullUserRole,
+  selfHostedSettings,
+} from "../shared/selfHostedSettings";
 import { checkNotificationLogging } from "../shared/notifications";
 
 /** nginx's stable line, Alpine flavour (busybox wget for the healthcheck). */
@@ -200,6 +204,7 @@ export const vmSettings = z
   .superRefine((s, ctx) => {
     checkImageReadsSettings(s, ctx);
     checkNotificationLogging(s, ctx);
+    checkPullUserRole(s, ctx);
     const issue = (path: (string | number)[], message: string, input: unknown) =>
       ctx.addIssue({ code: "custom", path, message, input });
     if (!s.auth.enabled)

@@ -1,8 +1,9 @@
 /**
- * `registry:docker:TlsProxy`: nginx terminating TLS in front of the registry
- * container, with a self-signed CA made here (clients trust it through
- * REGISTRY_CA_CERT, e.g. /etc/docker/certs.d/<host:port>/ca.crt). The nginx.conf is
- * the VM backend's renderer: one description of the proxy for both backends.
+ * nginx in front of the registry container. With TLS (`registry:docker:TlsProxy`) it
+ * terminates TLS with a self-signed CA made here (clients trust it through
+ * REGISTRY_CA_CERT, e.g. /etc/docker/certs.d/<host:port>/ca.crt). Without TLS
+ * (`registry:docker:NginxProxy`) it is there only for the pull-only guard, on plain HTTP.
+ * The nginx.conf is the shared renderer: one description of the proxy for both backends.
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
@@ -10,8 +11,8 @@ import { createSelfSignedTls } from "../shared/selfSignedTls";
 import { renderNginxConfig } from "../shared/nginxConfig";
 import { NGINX_PATHS, REGISTRY_DATA_DIR, nginxHealthcheck, type DockerRegistryPlan } from "./plan";
 
-export interface DockerTlsProxyArgs {
-  plan: NonNullable<DockerRegistryPlan["tls"]>;
+export interface DockerNginxProxyArgs {
+  plan: NonNullable<DockerRegistryPlan["proxy"]>;
   nginxImage: string;
   /** The private network the registry container is on. */
   network: pulumi.Input<string>;
@@ -26,24 +27,28 @@ export interface DockerTlsProxyArgs {
   dataVolume?: pulumi.Input<string>;
 }
 
-export class DockerTlsProxy extends pulumi.ComponentResource {
-  /** The CA's certificate (PEM), for REGISTRY_CA_CERT. */
+export class DockerNginxProxy extends pulumi.ComponentResource {
+  /** The CA's certificate (PEM), for REGISTRY_CA_CERT; "" without TLS. */
   readonly caCertPem: pulumi.Output<string>;
   /** The nginx.conf as uploaded. */
   readonly nginxConf: string;
 
-  constructor(name: string, args: DockerTlsProxyArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("registry:docker:TlsProxy", name, {}, opts);
+  constructor(name: string, args: DockerNginxProxyArgs, opts?: pulumi.ComponentResourceOptions) {
+    // The TLS proxy keeps the type it always had, so existing stacks' URNs do not move.
+    const type = args.plan.serverNames ? "registry:docker:TlsProxy" : "registry:docker:NginxProxy";
+    super(type, name, {}, opts);
     const child = { parent: this };
     const { plan } = args;
 
     // A renewed server certificate changes the uploads: the nginx container is replaced
     // and starts with it.
-    const certificates = createSelfSignedTls(
-      name,
-      { serverNames: plan.serverNames, caCommonName: "registry local CA" },
-      child,
-    );
+    const certificates = plan.serverNames
+      ? createSelfSignedTls(
+          name,
+          { serverNames: plan.serverNames, caCommonName: "registry local CA" },
+          child,
+        )
+      : undefined;
 
     this.nginxConf = renderNginxConfig(plan.nginx);
     const nginxImage = new docker.RemoteImage(
@@ -69,16 +74,20 @@ export class DockerTlsProxy extends pulumi.ComponentResource {
         labels: [{ label: "registry.upstream-container-id", value: args.registryContainerId }],
         uploads: [
           { file: NGINX_PATHS.config, content: this.nginxConf, permissions: "0644" },
-          {
-            file: NGINX_PATHS.certificate,
-            content: certificates.certificatePem,
-            permissions: "0644",
-          },
-          {
-            file: NGINX_PATHS.key,
-            content: certificates.privateKeyPem,
-            permissions: "0600",
-          },
+          ...(certificates
+            ? [
+                {
+                  file: NGINX_PATHS.certificate,
+                  content: certificates.certificatePem,
+                  permissions: "0644",
+                },
+                {
+                  file: NGINX_PATHS.key,
+                  content: certificates.privateKeyPem,
+                  permissions: "0600",
+                },
+              ]
+            : []),
         ],
         healthcheck: nginxHealthcheck(),
         logDriver: "json-file",
@@ -95,7 +104,7 @@ export class DockerTlsProxy extends pulumi.ComponentResource {
       },
     );
 
-    this.caCertPem = certificates.caCertPem;
+    this.caCertPem = certificates?.caCertPem ?? pulumi.output("");
     this.registerOutputs({ caCertPem: this.caCertPem, container: nginx.name });
   }
 }
