@@ -27,6 +27,7 @@ const SCHEMAS: Record<Backend, z.ZodType> = {
 
 const SHARED = [
   "auth.password",
+  "auth.pullUser.password",
   "storage.s3.accessKey",
   "storage.s3.secretKey",
   "storage.gcs.keyJson",
@@ -149,6 +150,7 @@ const VALUES: Record<string, { valid(): Planted; invalid(): Planted[] }> = {
 function settingsWith(backend: Backend, path: string, value: unknown): Record<string, unknown> {
   const s = structuredClone(BASE[backend]);
   if (path === "host.sshPrivateKey") s.host = { ...gcpHost, sshPublicKey: SSH_PUB };
+  if (path === "auth.pullUser.password") s.auth = { pullUser: { username: "reader" } };
   if (path.startsWith("storage.s3."))
     s.storage = { driver: "s3", s3: { bucket: "b", region: "r" } };
   if (path.startsWith("storage.gcs.")) s.storage = { driver: "gcs", gcs: { bucket: "b" } };
@@ -197,7 +199,13 @@ function unusedBlock(backend: Backend, path: string, value: unknown): Record<str
         ]
       : []),
     ...(path.startsWith("storage.gcs.") ? [setAt(used, ["storage", "driver"], "filesystem")] : []),
-    ...(path === "auth.password" ? [setAt(used, ["auth", "enabled"], false)] : []),
+    ...(path === "auth.password" || path === "auth.pullUser.password"
+      ? [setAt(used, ["auth", "enabled"], false)]
+      : []),
+    // a pull user on a mirror is refused as redundant
+    ...(path === "auth.pullUser.password"
+      ? [{ ...used, proxy: { remoteUrl: "https://registry-1.docker.io" } }]
+      : []),
     // read, but refused beside the log level that would print it
     ...(path === "notifications.endpoints.*.token" ? [setAt(used, ["logLevel"], "info")] : []),
     ...(path === "proxy.password" ? [setAt(used, ["proxy", "username"], undefined)] : []),

@@ -1025,6 +1025,64 @@ const CASES: BadInput[] = [
     },
     line: `${V}.notifications.endpoints[0].actions[0] must be one of push, pull, delete, mount (got "tag")`,
   },
+  // ---- the pull-only user (issue 14 item 6), every self-hosted backend -------------
+  {
+    name: "pull user named as the push user",
+    backend: "docker",
+    settings: { auth: { pullUser: { username: "ci" } } },
+    line: `${D}.auth.pullUser.username must differ from auth.username (ci, the user that pushes)`,
+    render: true,
+  },
+  {
+    name: "pull user named as a chosen push user",
+    backend: "vm",
+    settings: { host: existing, auth: { username: "deploy", pullUser: { username: "deploy" } } },
+    line: `${V}.auth.pullUser.username must differ from auth.username (deploy, the user that pushes)`,
+  },
+  {
+    name: "pull user on a mirror",
+    backend: "kubernetes",
+    settings: {
+      proxy: { remoteUrl: "https://registry-1.docker.io" },
+      auth: { pullUser: { username: "reader" } },
+    },
+    line: `${K}.auth.pullUser is redundant on a mirror (proxy is set): a mirror takes no pushes, so its one login (auth.username) is the pull login; remove auth.pullUser`,
+    render: true,
+  },
+  {
+    name: "pull user on a VM mirror",
+    backend: "vm",
+    settings: {
+      host: existing,
+      proxy: { remoteUrl: "https://registry-1.docker.io" },
+      auth: { pullUser: { username: "reader" } },
+    },
+    line: `${V}.auth.pullUser is redundant on a mirror (proxy is set): a mirror takes no pushes, so its one login (auth.username) is the pull login; remove auth.pullUser`,
+  },
+  {
+    name: "pull user with auth off",
+    backend: "docker",
+    settings: { auth: { enabled: false, pullUser: { username: "reader" } } },
+    line: `${D}.auth.pullUser is only read when enabled is true`,
+  },
+  {
+    name: "pull user name with a space",
+    backend: "kubernetes",
+    settings: { auth: { pullUser: { username: "read er" } } },
+    line: `${K}.auth.pullUser.username must be a user name of letters, digits, '.', '_' or '-' (got "read er")`,
+  },
+  {
+    name: "pull user password too short",
+    backend: "vm",
+    settings: { host: existing, auth: { pullUser: { username: "reader", password: "short" } } },
+    line: `${V}.auth.pullUser.password ${PASSWORD_RULE}`,
+  },
+  {
+    name: "pull user without a name",
+    backend: "docker",
+    settings: { auth: { pullUser: { password: "pull-password-0123456" } } },
+    line: `${D}.auth.pullUser.username is required: it must be a user name of letters, digits, '.', '_' or '-'`,
+  },
 ];
 
 function configOf(c: { backend: Backend; settings: unknown }): Record<string, unknown> {
