@@ -157,6 +157,43 @@ const cases: DayTwoCase[] = [
     },
   },
   {
+    title: "add a pull-only user (nginx now fronts the registry on the same port, plain HTTP)",
+    change: {
+      stack: "local",
+      before: local(BASE),
+      after: local({ ...BASE, auth: { pullUser: { username: "reader" } } }),
+    },
+    expect: {
+      plan: {
+        create: [
+          "RandomPassword/registry-pull-password",
+          "RandomString/registry-pull-htpasswd-salt",
+          "Network/registry-network",
+          "Container/registry-proxy-nginx",
+          "RemoteImage/registry-proxy-nginx-image",
+        ],
+        replace: ["Container/registry-registry"],
+      },
+    },
+  },
+  {
+    title: "with TLS on, add a pull-only user (the guard joins the TLS nginx)",
+    change: {
+      stack: "local",
+      before: local(TLS),
+      after: local({ ...TLS, auth: { pullUser: { username: "reader" } } }),
+    },
+    expect: {
+      plan: {
+        create: [
+          "RandomPassword/registry-pull-password",
+          "RandomString/registry-pull-htpasswd-salt",
+        ],
+        replace: ["Container/registry-registry", "Container/registry-tls-nginx"],
+      },
+    },
+  },
+  {
     title: "raise the log level",
     change: {
       stack: "local",

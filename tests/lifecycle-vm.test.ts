@@ -65,6 +65,19 @@ const cases: DayTwoCase[] = [
     },
   },
   {
+    title: "add a pull-only user (its htpasswd line, and the guard in nginx.conf)",
+    change: vm(STAGING, { ...STAGING, auth: { pullUser: { username: "reader" } } }),
+    expect: {
+      plan: {
+        create: [
+          "RandomPassword/registry-pull-password",
+          "RandomString/registry-pull-htpasswd-salt",
+        ],
+        ...redeploy("htpasswd", "nginx-conf", "docker-compose-yml"),
+      },
+    },
+  },
+  {
     title: "raise the log level (only config.yml changes)",
     change: vm(STAGING, { ...STAGING, logLevel: "debug" }),
     expect: { plan: redeploy("config-yml", "docker-compose-yml") },

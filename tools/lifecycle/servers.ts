@@ -35,6 +35,11 @@ function composeService(run: ProgramRun, service: string): unknown {
   return text ? (parse(text) as { services?: Record<string, unknown> }).services?.[service] : null;
 }
 
+/** The Docker nginx container: `-tls-` with TLS, `-proxy-` when only the pull-only guard brings it. */
+const dockerNginx = (run: ProgramRun) =>
+  ["registry-tls-nginx", "registry-proxy-nginx"].find((n) => idOf(run, n) !== undefined) ??
+  "registry-tls-nginx";
+
 const docker: Server[] = [
   {
     // The container's uploads and env are its config: only a new container reads new ones.
@@ -56,11 +61,11 @@ const docker: Server[] = [
       const resolvesPerRequest = /^\s*resolver\s/m.test(conf);
       return [
         conf,
-        inputsOf(run, "registry-tls-nginx", "uploads"),
+        inputsOf(run, dockerNginx(run), "uploads"),
         resolvesPerRequest ? null : idOf(run, "registry-registry"),
       ];
     },
-    restarted: (plan) => started(plan, "registry-tls-nginx"),
+    restarted: (plan, _before, after) => started(plan, dockerNginx(after)),
   },
 ];
 
