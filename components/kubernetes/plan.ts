@@ -24,6 +24,7 @@ import {
 import { podSpecCommon, podStorage, registryDeployment } from "./deployment";
 import { renderGarbageCollection, type GarbageCollectionManifests } from "./garbageCollection";
 import { RESTRICTED_CONTAINER_SECURITY, RUN_AS } from "./podSecurity";
+import { guardPod, hasPullOnlyProxy, podNginxConf, REGISTRY_LOOPBACK } from "./pullOnlyProxy";
 import { SECRET_KEYS, type RegistrySecretValues } from "./secretValues";
 import type { KubernetesSettings } from "./settings";
 import {
@@ -40,14 +41,16 @@ export { DATA_DIR, GCS_KEY_PATH, HTPASSWD_PATH, REGISTRY_CONTAINER, REGISTRY_POR
 
 /** The registry's config.yml model for these settings (secrets go by env or file, never in it). */
 export function registryConfigSpec(s: KubernetesSettings): RegistryConfigSpec {
+  // Behind the pull-only guard the registry listens on the pod's loopback, nginx does TLS.
+  const guarded = hasPullOnlyProxy(s);
   const spec = selfHostedConfigSpec(s, {
-    listenAddress: `:${REGISTRY_PORT}`,
+    listenAddress: guarded ? REGISTRY_LOOPBACK : `:${REGISTRY_PORT}`,
     dataDir: DATA_DIR,
     htpasswdPath: HTPASSWD_PATH,
     gcsKeyPath: GCS_KEY_PATH,
   });
   const tls = registryTlsSpec(s);
-  return tls ? { ...spec, tls } : spec;
+  return tls && !guarded ? { ...spec, tls } : spec;
 }
 
 export function registryConfigYaml(s: KubernetesSettings): string {
@@ -201,12 +204,18 @@ export function renderManifests(input: ManifestInput): KubernetesManifests {
       apiVersion: "v1",
       kind: "ConfigMap",
       metadata: c.meta(c.names.configMap, "server"),
-      data: { "config.yml": registryConfigYaml(s) },
+      data: {
+        "config.yml": registryConfigYaml(s),
+        ...(hasPullOnlyProxy(s) ? { "nginx.conf": podNginxConf(s, REGISTRY_PORT) } : {}),
+      },
     },
     secret,
     deployment: registryDeployment(c, input.checksum, secretEnv, storage),
     service: registryService(c),
   };
+
+  if (hasPullOnlyProxy(s))
+    guardPod(manifests.deployment, c.names.configMap, REGISTRY_PORT, s, c.tlsSecret);
 
   if (writesTlsSecret(s)) {
     if (!input.tls) throw new Error("renderManifests: the TLS certificate and key are missing");

@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { createCredentials, type RegistryCredentials } from "../shared/credentials";
+import { createCredentials, pullLogin, type RegistryCredentials } from "../shared/credentials";
 import type { GeneratedFile, RegistryBackend, RegistryEndpoint } from "../shared/contract";
 import { registrySecretEnv } from "../shared/registryConfig";
 import { selfHostedSecretEnv } from "../shared/selfHostedConfig";
@@ -104,6 +104,7 @@ export class KubernetesRegistry extends pulumi.ComponentResource implements Regi
       username: pulumi.output(credentials.username),
       password: credentials.password,
       caCert,
+      pull: pullLogin(credentials),
     };
     this.files = [{ path: "kubernetes/manifests.yaml", yamlDocuments: manifestList(m) }];
     this.registerOutputs({ registry, namespace: s.namespace });

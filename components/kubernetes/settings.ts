@@ -21,6 +21,7 @@ import {
 } from "../shared/selfHostedSettings";
 import { checkNotificationLogging } from "../shared/notifications";
 import { checkTls, kubernetesTlsSettings } from "./tlsSettings";
+import { DEFAULT_NGINX_IMAGE } from "../shared/nginxConfig";
 
 /** Pinned kubectl for the garbage-collection Job: it needs a shell too (Alpine: busybox sh), which registry.k8s.io/kubectl (distroless) lacks. */
 export const DEFAULT_KUBECTL_IMAGE = "docker.io/alpine/kubectl:1.34.1";
@@ -193,6 +194,8 @@ const garbageCollectionSettings = z
 export const kubernetesSettings = z
   .strictObject({
     ...selfHostedSettings,
+    /** nginx in the registry pod, only with auth.pullUser (the pull-only guard). */
+    nginxImage: pinnedImage().default(DEFAULT_NGINX_IMAGE),
     /** The namespace everything goes in (default "registry"). */
     namespace: dnsLabel("a namespace name such as registry").default("registry"),
     /** Create the namespace (default true); false uses an existing one. */
