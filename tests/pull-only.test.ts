@@ -15,6 +15,7 @@ import * as path from "node:path";
 import { reveal, runProgram, type ProgramRun } from "../tools/runProgram";
 import {
   buildImage,
+  certDirWith,
   copyImage,
   ociManifest,
   type BuiltImage,
@@ -292,6 +293,87 @@ provePullOnly(
       address: String(program.outputs.REGISTRY.value).replace("localhost", "127.0.0.1"),
       scheme: "http",
       tls: { plainHttp: true },
+      stop: async () => {
+        await n.stop();
+        await r.stop();
+      },
+    };
+  },
+);
+
+provePullOnly(
+  "pull-only user, Kubernetes backend with selfSigned TLS: the nginx sidecar (TLS) + docker-registry on loopback",
+  async (work) => {
+    const program = await runProgram({
+      stack: "dev",
+      config: {
+        "registry:backend": "kubernetes",
+        "registry:kubernetes": {
+          nodePort: 30500,
+          auth: { ...PUSH, pullUser: PULL },
+          tls: { mode: "selfSigned" },
+        },
+      },
+      showSecrets: true,
+    });
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const inputs = (type: string, name: string): any =>
+      reveal(program.resources.find((r) => r.type === type && r.name === name)!.inputs, true);
+    const config = inputs("kubernetes:core/v1:ConfigMap", "registry-config").data;
+    const secret = inputs("kubernetes:core/v1:Secret", "registry-secrets").stringData;
+    const tls = inputs("kubernetes:core/v1:Secret", "registry-tls").stringData;
+    const [registryContainer] = inputs("kubernetes:apps/v1:Deployment", "registry").spec.template
+      .spec.containers;
+    const env = Object.fromEntries(
+      registryContainer.env.map(
+        (e: { name: string; valueFrom: { secretKeyRef: { key: string } } }) => [
+          e.name,
+          secret[e.valueFrom.secretKeyRef.key],
+        ],
+      ),
+    );
+    const ca = String(program.outputs.REGISTRY_CA_CERT.value);
+    const port = await freePort();
+    let registry: RunningRegistry | undefined;
+    let nginx: RunningNginx | undefined;
+    try {
+      registry = await startRegistry({
+        configYml: config["config.yml"],
+        htpasswd: secret.htpasswd,
+        env,
+        dir: path.join(work, "registry"),
+      });
+      const paths = nginxPaths(path.join(work, "nginx"));
+      const conf = replaceOnce(config["nginx.conf"], [
+        ["listen 5000 ssl;", `listen 127.0.0.1:${port} ssl;`],
+        ["server 127.0.0.1:5001;", `server ${registry.address};`],
+        ["ssl_certificate /etc/registry-tls/tls.crt;", `ssl_certificate ${paths.certificatePath};`],
+        ["ssl_certificate_key /etc/registry-tls/tls.key;", `ssl_certificate_key ${paths.keyPath};`],
+        ["pid /tmp/nginx/nginx.pid;", `pid ${paths.pidPath};`],
+        ["error_log /var/log/nginx/error.log", `error_log ${paths.errorLogPath}`],
+        ["access_log /var/log/nginx/access.log;", `access_log ${paths.accessLogPath};`],
+      ]);
+      nginx = await startNginx({
+        paths,
+        port,
+        config: conf,
+        certificatePem: tls["tls.crt"],
+        keyPem: tls["tls.key"],
+      });
+    } catch (err) {
+      await registry?.stop();
+      throw err;
+    }
+    const [r, n] = [registry, nginx];
+    if (program.outputs.REGISTRY.value !== "127.0.0.1:30500")
+      throw new Error(`unexpected REGISTRY ${program.outputs.REGISTRY.value}`);
+    return {
+      program,
+      // The NodePort (30500) as this host serves it.
+      address: `127.0.0.1:${port}`,
+      scheme: "https",
+      ca,
+      tls: { certDir: certDirWith(path.join(work, "certs.d"), ca) },
       stop: async () => {
         await n.stop();
         await r.stop();
