@@ -87,6 +87,34 @@ const cases: DayTwoCase[] = [
     },
   },
   {
+    title: "add a pull-only user (nginx joins the pod, the registry moves to loopback)",
+    change: dev(DEV, { ...DEV, auth: { pullUser: { username: "reader" } } }),
+    expect: {
+      plan: {
+        create: [
+          "RandomPassword/registry-pull-password",
+          "RandomString/registry-pull-htpasswd-salt",
+        ],
+        replace: ["ConfigMap/registry-config", "Secret/registry-secrets"],
+        update: ["Deployment/registry"],
+      },
+    },
+  },
+  {
+    title: "with selfSigned TLS, add a pull-only user (nginx now terminates TLS)",
+    change: dev(SELF_SIGNED, { ...SELF_SIGNED, auth: { pullUser: { username: "reader" } } }),
+    expect: {
+      plan: {
+        create: [
+          "RandomPassword/registry-pull-password",
+          "RandomString/registry-pull-htpasswd-salt",
+        ],
+        replace: ["ConfigMap/registry-config", "Secret/registry-secrets"],
+        update: ["Deployment/registry"],
+      },
+    },
+  },
+  {
     title: "bump the registry image",
     change: dev(DEV, { ...DEV, image: "registry:2.8.2" }),
     expect: { plan: { update: ["Deployment/registry"] } },
