@@ -46,6 +46,7 @@ const KNOWN = {
   proxyPassword: "audit-proxy-upstream-password-0006",
   gcsKeyJson: serviceAccountKeyJson("audit0007"),
   notifyToken: "audit-notification-token-0008-Xq2",
+  pullPassword: "Audit-pull-Password-3f9a2d",
 } as const;
 
 const CERT = tlsPair().certificate;
@@ -179,6 +180,38 @@ const VARIANTS: Variant[] = [
     name: "docker: GCS key file, generated password",
     config: { "registry:backend": "docker", "registry:docker": { storage: gcs } },
     known: ["gcsKeyJson"],
+  },
+  {
+    name: "pull-only user: docker (plain nginx) with a given pull password",
+    config: {
+      "registry:backend": "docker",
+      "registry:docker": {
+        auth: { pullUser: { username: "reader", password: KNOWN.pullPassword } },
+      },
+    },
+    known: ["pullPassword"],
+  },
+  {
+    name: "pull-only user: vm with a given pull password",
+    config: {
+      "registry:backend": "vm",
+      "registry:vm": {
+        host: { mode: "existing", address: "203.0.113.7", privateKey: KNOWN.sshPrivateKey },
+        auth: { pullUser: { username: "reader", password: KNOWN.pullPassword } },
+      },
+    },
+    known: ["sshPrivateKey", "pullPassword"],
+  },
+  {
+    name: "pull-only user: kubernetes (nginx sidecar, selfSigned TLS), generated pull password",
+    config: {
+      "registry:backend": "kubernetes",
+      "registry:kubernetes": {
+        tls: { mode: "selfSigned" },
+        auth: { pullUser: { username: "reader" } },
+      },
+    },
+    known: [],
   },
   {
     name: "gcp: generated service-account key",
