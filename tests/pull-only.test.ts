@@ -346,7 +346,7 @@ provePullOnly(
       const paths = nginxPaths(path.join(work, "nginx"));
       const conf = replaceOnce(config["nginx.conf"], [
         ["listen 5000 ssl;", `listen 127.0.0.1:${port} ssl;`],
-        ["server 127.0.0.1:5001;", `server ${registry.address};`],
+        ["server 127.0.0.1:5010;", `server ${registry.address};`],
         ["ssl_certificate /etc/registry-tls/tls.crt;", `ssl_certificate ${paths.certificatePath};`],
         ["ssl_certificate_key /etc/registry-tls/tls.key;", `ssl_certificate_key ${paths.keyPath};`],
         ["pid /tmp/nginx/nginx.pid;", `pid ${paths.pidPath};`],

@@ -25,6 +25,22 @@ describe("planDockerRegistry", () => {
     });
   });
 
+  test("a pull-only user without TLS: nginx (plain HTTP) takes the published port, the registry none", () => {
+    const plan = planDockerRegistry(
+      settings({ port: 5050, auth: { pullUser: { username: "reader" } } }),
+    );
+    expect(plan.address).toBe("localhost:5050");
+    expect(plan.registryPorts).toEqual([]);
+    expect(plan.proxy).toMatchObject({
+      networkName: "registry-net",
+      nginxContainerName: "registry-nginx",
+      nginxPorts: [{ ip: "127.0.0.1", external: 5050, internal: 8000 }],
+      serverNames: undefined,
+      nginx: { listenPort: 8000, upstream: "registry:5000", pullOnly: { pushUsername: "ci" } },
+    });
+    expect(plan.proxy?.nginx.certificatePath).toBeUndefined();
+  });
+
   test("an IPv6 advertiseHost is written in brackets (issue 14 item 12)", () => {
     expect(planDockerRegistry(settings({ advertiseHost: "::1" })).address).toBe("[::1]:5000");
     const tls = settings({

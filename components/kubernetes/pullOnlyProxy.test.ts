@@ -57,14 +57,14 @@ describe.each([
       { name: "http", port: 5000, targetPort: "http", protocol: "TCP" },
     ]);
     const config = parse(m.configMap.data["config.yml"]);
-    expect(config.http.addr).toBe("127.0.0.1:5001");
+    expect(config.http.addr).toBe("127.0.0.1:5010");
     // nginx terminates TLS: the registry serves none.
     expect(config.http.tls).toBeUndefined();
     expect(registry.readinessProbe?.exec?.command).toEqual([
       "wget",
       "-q",
       "--spider",
-      "http://127.0.0.1:5001/",
+      "http://127.0.0.1:5010/",
     ]);
   });
 
@@ -86,7 +86,7 @@ describe.each([
     ]);
     const conf = m.configMap.data["nginx.conf"];
     expect(conf).toContain("pid /tmp/nginx/nginx.pid;");
-    expect(conf).toContain("server 127.0.0.1:5001;");
+    expect(conf).toContain("server 127.0.0.1:5010;");
     expect(conf).toContain('"~^1:[^:]+:ci$" 0;');
   });
 });

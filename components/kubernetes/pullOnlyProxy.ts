@@ -22,8 +22,8 @@ import { RESTRICTED_CONTAINER_SECURITY } from "./podSecurity";
 import type { KubernetesSettings } from "./settings";
 import { TLS_CERT_PATH, TLS_DIR, TLS_KEY_PATH } from "./tls";
 
-/** The registry's listener behind nginx: the pod's loopback only. */
-export const REGISTRY_LOOPBACK = "127.0.0.1:5001";
+/** The registry's listener behind nginx: the pod's loopback only (5001 is the usual debug/metrics port). */
+export const REGISTRY_LOOPBACK = "127.0.0.1:5010";
 /** The nginx container's name in the registry pod. */
 export const NGINX_CONTAINER = "nginx";
 /** Where nginx reads its conf (the ConfigMap's nginx.conf key). */
