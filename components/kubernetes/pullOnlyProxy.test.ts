@@ -6,7 +6,7 @@
  */
 import { parse } from "yaml";
 import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
-import { manifestList, registryConfigYaml, renderManifests } from "./manifests";
+import { manifestList, registryConfigYaml, renderManifests } from "./plan";
 import { contentChecksum, secretValueNames, type RegistrySecretValues } from "./secretValues";
 import { kubernetesSettings } from "./settings";
 import {
