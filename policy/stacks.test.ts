@@ -92,6 +92,25 @@ const cases: [string, () => StackConfig][] = [
         }),
       ] as [string, () => StackConfig],
   ),
+  // The pull-only guard: nginx in the pod (TLS from the Secret), or published on Docker.
+  ...(
+    [
+      ["kubernetes", { tls: { mode: "selfSigned" } }],
+      ["docker", {}],
+    ] as const
+  ).map(
+    ([backend, extra]) =>
+      [
+        `${backend}-pull-user`,
+        () => ({
+          config: {
+            "registry:backend": backend,
+            [`registry:${backend}`]: { ...extra, auth: { pullUser: { username: "reader" } } },
+          },
+          secretKeys: [],
+        }),
+      ] as [string, () => StackConfig],
+  ),
 ];
 
 test.each(cases)("stack %s passes every policy of the pack", async (stack, config) => {
