@@ -137,6 +137,15 @@ function provePullOnly(title: string, serve: (work: string) => Promise<Served>) 
       expect([tags.status, JSON.parse(tags.body).tags]).toEqual([200, ["v1"]]);
     });
 
+    test("a blob delete with the pull user is refused before any location (the blob one too); the blob stays", async () => {
+      const blob = `/v2/team/app/blobs/${image.layers[0]}`;
+      const del = await request(s, "DELETE", blob, basic(PULL));
+      expect([del.status, JSON.parse(del.body).errors[0].code]).toEqual([403, "DENIED"]);
+      const get = await request(s, "GET", blob, basic(PULL));
+      expect(get.status).toBe(200);
+      expect(get.headers["docker-content-digest"]).toBe(image.layers[0]);
+    });
+
     test("every method but GET and HEAD is refused to the pull user; reads (catalog too) pass", async () => {
       const statuses: Record<string, number> = {};
       for (const method of ["POST", "PUT", "PATCH", "DELETE", "OPTIONS", "GET", "HEAD"])
