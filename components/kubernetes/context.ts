@@ -26,6 +26,7 @@ export function objectNames(instance: string) {
     persistentVolumeClaim: `${instance}-data`,
     podDisruptionBudget: instance,
     garbageCollection: `${instance}-gc`,
+    metrics: `${instance}-metrics`,
   };
 }
 

@@ -18,6 +18,8 @@ import { podVolumes, type SecretFiles } from "./podVolumes";
 import { SECRET_KEYS, type SecretValueName } from "./secretValues";
 import type { KubernetesSettings } from "./settings";
 import { tlsSecretFiles, writesTlsSecret } from "./tls";
+import { metricsContainerPorts } from "./metrics";
+import { CHECKSUM_ANNOTATION, registryPodPlacement, sharedScheduling } from "./podPlacement";
 
 /** Where the registry's data lives: a claim (the stack's or an existing one), emptyDir, or none. */
 export function podStorage(c: ManifestContext) {
@@ -60,6 +62,7 @@ export function podSpecCommon(s: KubernetesSettings): Partial<In.core.v1.PodSpec
     // the registry reads every REGISTRY_* variable as a config override.
     enableServiceLinks: false,
     ...(s.nodeSelector ? { nodeSelector: s.nodeSelector } : {}),
+    ...sharedScheduling(s),
   };
 }
 
@@ -87,7 +90,10 @@ function registryContainer(
     imagePullPolicy: "IfNotPresent",
     // The image's entrypoint turns "<file>.yml" into `registry serve <file>.yml`.
     args: [c.configPath],
-    ports: [{ name: "http", containerPort: REGISTRY_PORT, protocol: "TCP" }],
+    ports: [
+      { name: "http", containerPort: REGISTRY_PORT, protocol: "TCP" },
+      ...metricsContainerPorts(s.metrics),
+    ],
     env: secretEnv,
     volumeMounts: mounts,
     readinessProbe: { ...httpProbe, periodSeconds: 5, failureThreshold: 3 },
@@ -137,12 +143,12 @@ export function registryDeployment(
       template: {
         metadata: {
           labels: versioned(labels("server")),
-          annotations: { "checksum/config-and-secrets": checksum },
+          annotations: { ...s.podAnnotations, [CHECKSUM_ANNOTATION]: checksum },
         },
         spec: {
           ...podSpecCommon(s),
-          // The registry never talks to the Kubernetes API.
-          automountServiceAccountToken: false,
+          // Its own ServiceAccount; no API token unless asked (the registry never calls the API).
+          ...registryPodPlacement(c.instance, s),
           containers: [registryContainer(c, secretEnv, storage.mounts)],
           volumes: storage.volumes,
         },

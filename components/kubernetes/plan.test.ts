@@ -105,6 +105,44 @@ const VARIANTS: Record<string, Record<string, unknown>> = {
     resources: { limits: { cpu: "2" } },
   },
   "gcs with a key file": { storage: gcs, replicas: 2 },
+  "metrics, tolerations, affinity, priority, pod annotations, service account annotations": {
+    metrics: { enabled: true },
+    tolerations: [
+      { key: "dedicated", operator: "Equal", value: "registry", effect: "NoSchedule" },
+      {
+        key: "node.kubernetes.io/unreachable",
+        operator: "Exists",
+        effect: "NoExecute",
+        tolerationSeconds: 60,
+      },
+    ],
+    affinity: {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [
+            { matchExpressions: [{ key: "disk", operator: "In", values: ["ssd"] }] },
+          ],
+        },
+      },
+      podAntiAffinity: {
+        preferredDuringSchedulingIgnoredDuringExecution: [
+          {
+            weight: 50,
+            podAffinityTerm: {
+              labelSelector: { matchLabels: { "app.kubernetes.io/name": "registry" } },
+              topologyKey: "kubernetes.io/hostname",
+            },
+          },
+        ],
+      },
+    },
+    priorityClassName: "infra-critical",
+    podAnnotations: { "example.com/team": "platform" },
+    serviceAccount: {
+      annotations: { "iam.gke.io/gcp-service-account": "registry@acme.iam.gserviceaccount.com" },
+    },
+    garbageCollection: { enabled: true },
+  },
 };
 
 describe.each(Object.entries(VARIANTS))("%s", (_title, raw) => {

@@ -27,6 +27,8 @@ import { RESTRICTED_CONTAINER_SECURITY, RUN_AS } from "./podSecurity";
 import { guardPod, hasPullOnlyProxy, podNginxConf, REGISTRY_LOOPBACK } from "./pullOnlyProxy";
 import { SECRET_KEYS, type RegistrySecretValues } from "./secretValues";
 import type { KubernetesSettings } from "./settings";
+import { debugAddress, renderMetrics, type MetricsManifests } from "./metrics";
+import { renderServiceAccount } from "./podPlacement";
 import {
   registryTlsSpec,
   renderCertificate,
@@ -50,7 +52,12 @@ export function registryConfigSpec(s: KubernetesSettings): RegistryConfigSpec {
     gcsKeyPath: GCS_KEY_PATH,
   });
   const tls = registryTlsSpec(s);
-  return tls && !guarded ? { ...spec, tls } : spec;
+  const debug = debugAddress(s.metrics);
+  return {
+    ...spec,
+    ...(tls && !guarded ? { tls } : {}),
+    ...(debug ? { debugAddress: debug } : {}),
+  };
 }
 
 export function registryConfigYaml(s: KubernetesSettings): string {
@@ -92,6 +99,8 @@ export interface KubernetesManifests {
     spec: In.policy.v1.PodDisruptionBudgetSpec;
   };
   garbageCollection?: GarbageCollectionManifests;
+  serviceAccount: ReturnType<typeof renderServiceAccount>;
+  metrics?: MetricsManifests;
   tlsSecret?: ReturnType<typeof renderTlsSecret>;
   certificate?: CertificateManifest;
 }
@@ -212,7 +221,10 @@ export function renderManifests(input: ManifestInput): KubernetesManifests {
     secret,
     deployment: registryDeployment(c, input.checksum, secretEnv, storage),
     service: registryService(c),
+    serviceAccount: renderServiceAccount(instance, s, c.meta),
   };
+  const metrics = renderMetrics(c.names.metrics, s.metrics, c.meta, c.selectorLabels("server"));
+  if (metrics) manifests.metrics = metrics;
 
   if (hasPullOnlyProxy(s))
     guardPod(manifests.deployment, c.names.configMap, REGISTRY_PORT, s, c.tlsSecret);
@@ -251,8 +263,11 @@ export function manifestList(m: KubernetesManifests): Manifest[] {
     m.tlsSecret,
     m.certificate,
     m.persistentVolumeClaim,
+    m.serviceAccount,
     m.deployment,
     m.service,
+    m.metrics?.service,
+    m.metrics?.serviceMonitor,
     m.podDisruptionBudget,
     gc?.serviceAccount,
     gc?.role,

@@ -70,10 +70,16 @@ export class KubernetesRegistry extends pulumi.ComponentResource implements Regi
     const claim = m.persistentVolumeClaim
       ? new k8s.core.v1.PersistentVolumeClaim(`${name}-data`, m.persistentVolumeClaim, inNamespace)
       : undefined;
+    const serviceAccount = new k8s.core.v1.ServiceAccount(
+      `${name}-server`,
+      m.serviceAccount,
+      inNamespace,
+    );
     const deployment = new k8s.apps.v1.Deployment(`${name}`, m.deployment, {
       parent: this,
       dependsOn: [
         ...(namespace ? [namespace] : []),
+        serviceAccount,
         configMap,
         secret,
         ...(tlsSecret ? [tlsSecret] : []),
@@ -82,6 +88,13 @@ export class KubernetesRegistry extends pulumi.ComponentResource implements Regi
       ],
     });
     const service = new k8s.core.v1.Service(`${name}-service`, m.service, inNamespace);
+    if (m.metrics) new k8s.core.v1.Service(`${name}-metrics`, m.metrics.service, inNamespace);
+    if (m.metrics?.serviceMonitor)
+      new k8s.apiextensions.CustomResource(
+        `${name}-servicemonitor`,
+        m.metrics.serviceMonitor,
+        inNamespace,
+      );
     if (m.podDisruptionBudget)
       new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, m.podDisruptionBudget, inNamespace);
 

@@ -22,6 +22,10 @@ import {
 import { checkNotificationLogging } from "../shared/notifications";
 import { checkTls, kubernetesTlsSettings } from "./tlsSettings";
 import { DEFAULT_NGINX_IMAGE } from "../shared/nginxConfig";
+import { checkMetrics, metricsSettings } from "./metrics";
+import { REGISTRY_PORT } from "../shared/registryImage";
+import { checkPodPlacement, podPlacementSettings } from "./podPlacement";
+import { REGISTRY_LOOPBACK } from "./pullOnlyProxy";
 
 /** Pinned kubectl for the garbage-collection Job: it needs a shell too (Alpine: busybox sh), which registry.k8s.io/kubectl (distroless) lacks. */
 export const DEFAULT_KUBECTL_IMAGE = "docker.io/alpine/kubectl:1.34.1";
@@ -224,6 +228,9 @@ export const kubernetesSettings = z
       .prefault({}),
     /** Node labels the registry pods (and the garbage-collection pod) must run on (default: any node). */
     nodeSelector: nodeSelector().optional(),
+    ...podPlacementSettings,
+    /** Prometheus metrics from the registry's debug server (off by default). */
+    metrics: metricsSettings,
   })
   .superRefine((s, ctx) => {
     // Range and format failures do not stop zod from running this: judge only valid values.
@@ -277,7 +284,18 @@ export const kubernetesSettings = z
         input: s.persistence.storageClass,
         message: "is only read when a claim is created (persistence.existingClaim is set)",
       });
-    checkTls(s, (path, message, input) => ctx.addIssue({ code: "custom", path, message, input }));
+    const issue = (path: (string | number)[], message: string, input: unknown) =>
+      ctx.addIssue({ code: "custom", path, message, input });
+    checkTls(s, issue);
+    checkPodPlacement(s, issue);
+    checkMetrics(
+      s.metrics,
+      [
+        [REGISTRY_PORT, "the registry"],
+        [Number(REGISTRY_LOOPBACK.split(":")[1]), "the registry behind the pull-only guard"],
+      ],
+      issue,
+    );
     for (const kind of ["cpu", "memory"] as const) {
       const request = s.resources.requests[kind];
       const limit = s.resources.limits[kind];
