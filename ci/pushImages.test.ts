@@ -57,6 +57,39 @@ describe("planPush", () => {
     expect(plan.refs).toEqual(["r.example.com/team/app:feature-x-89abcde"]);
   });
 
+  test("a mirror stack is refused before any command: it cannot take a push (issue 14 item 8)", () => {
+    const mirror = outputs({
+      REGISTRY_ROLE: "mirror",
+      REGISTRY_PULL_USERNAME: "ci",
+      REGISTRY_PULL_PASSWORD: "pw",
+      REGISTRY_MIRROR_URL: "https://r.example.com/team",
+    });
+    expect(() =>
+      planPush(
+        mirror,
+        images,
+        { branch: "main", sha: SHA, pullRequest: false, gitTag: false },
+        dockerClient(),
+        undefined,
+      ),
+    ).toThrow(
+      "stack outputs: REGISTRY_ROLE is mirror: r.example.com/team is a pull-through mirror, which refuses every push; push to a stack whose REGISTRY_ROLE is registry (the mirror's login is REGISTRY_PULL_USERNAME/REGISTRY_PULL_PASSWORD, for pulls only)",
+    );
+    expect(() =>
+      planPush(
+        outputs({ REGISTRY_ROLE: "cache", REGISTRY_USERNAME: "ci", REGISTRY_PASSWORD: "pw" }),
+        images,
+        { branch: "main", sha: SHA, pullRequest: false, gitTag: false },
+        dockerClient(),
+        undefined,
+      ),
+    ).toThrow('stack outputs: REGISTRY_ROLE must be registry or mirror (got "cache")');
+  });
+
+  test("a stack from before REGISTRY_ROLE (no such output) is a registry", () => {
+    expect(outputs({ REGISTRY_USERNAME: "ci", REGISTRY_PASSWORD: "pw" }).role).toBe("registry");
+  });
+
   test("a username without a password is a broken stack, not an anonymous push", () => {
     expect(() =>
       planPush(

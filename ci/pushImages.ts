@@ -34,6 +34,7 @@ import {
 import {
   maskCommands,
   parseStackOutputs,
+  refuseMirrorPush,
   usesCredentialHelper,
   type RegistryOutputs,
 } from "./stackOutputs";
@@ -125,6 +126,7 @@ export function planPush(
   client: RegistryClient,
   certDir: string | undefined,
 ): PushPlan {
+  refuseMirrorPush(outputs);
   const { all: tags, immutable, moving } = imageTags(build.branch, build.sha, build);
   let login: PushPlan["login"];
   const commands: Command[] = [];
@@ -193,6 +195,8 @@ export function main(argv: string[], env: Record<string, string | undefined>): v
   const outputs = parseStackOutputs(fs.readFileSync(args.outputsFile, "utf8"), args.outputsFile);
   // Mask first: nothing below may print a secret before GitHub knows to hide it.
   if (env.GITHUB_ACTIONS === "true") for (const line of maskCommands(outputs)) console.log(line);
+  // Before anything else, --prepare included: the workflow must not log in to push.
+  refuseMirrorPush(outputs, args.outputsFile);
 
   if (args.prepare) {
     const step = {

@@ -9,6 +9,8 @@ export interface RegistryOutputs {
   /** host[:port]: what docker logs in to and what certs.d is keyed by. */
   host: string;
   backend: string;
+  /** REGISTRY_ROLE: "registry", or "mirror" for a pull-through mirror (refuses pushes); "registry" when absent (older stacks). */
+  role: string;
   username: string;
   password: string;
   /** PEM, or "" when the certificate is publicly trusted. */
@@ -44,11 +46,27 @@ export function parseStackOutputs(json: string, source = "stack outputs"): Regis
     registry,
     host: registryHost(registry),
     backend: all.REGISTRY_BACKEND ?? "",
+    role: all.REGISTRY_ROLE || "registry",
     username: all.REGISTRY_USERNAME ?? "",
     password: all.REGISTRY_PASSWORD ?? "",
     caCert: all.REGISTRY_CA_CERT ?? "",
     all,
   };
+}
+
+/**
+ * Stops a push to a stack that cannot take one: a pull-through mirror (distribution's
+ * proxy mode) refuses every blob and manifest write, so a push would fail half-way.
+ */
+export function refuseMirrorPush(outputs: RegistryOutputs, source = "stack outputs"): void {
+  if (outputs.role === "mirror")
+    throw new Error(
+      `${source}: REGISTRY_ROLE is mirror: ${outputs.registry} is a pull-through mirror, which refuses every push; push to a stack whose REGISTRY_ROLE is registry (the mirror's login is REGISTRY_PULL_USERNAME/REGISTRY_PULL_PASSWORD, for pulls only)`,
+    );
+  if (outputs.role !== "registry")
+    throw new Error(
+      `${source}: REGISTRY_ROLE must be registry or mirror (got ${JSON.stringify(outputs.role)})`,
+    );
 }
 
 /** `host[:port]` of an image prefix: everything before the first `/`. */

@@ -103,6 +103,9 @@ export const hideUserinfo = (text: string) => text.replace(USERINFO, "//[userinf
  */
 export const httpsUrl = (what: string) => webUrl(what, ["https"]);
 
+/** An http:// or https:// URL (a plain-HTTP endpoint needs its own opt-in where it is used). */
+export const httpOrHttpsUrl = (what: string) => webUrl(what, ["http", "https"]);
+
 /**
  * A URL of one of `schemes` (https, or http where a setting allows it) with a host and no
  * user name or password (the same guard as httpsUrl).

@@ -182,6 +182,26 @@ describeWithTools(
       expect(await tagsOf(`http://${registry.address}`, "team/mixed-web")).toEqual([]);
     });
 
+    test("a mirror stack is refused with a clear message, before login, --prepare included", async () => {
+      const mirror = writeOutputs(work, {
+        REGISTRY: registry.address,
+        REGISTRY_BACKEND: "vm",
+        REGISTRY_ROLE: "mirror",
+        REGISTRY_PULL_USERNAME: USER,
+        REGISTRY_PULL_PASSWORD: PASSWORD,
+        REGISTRY_MIRROR_URL: `http://${registry.address}`,
+      });
+      for (const extra of [["--images", `team/mirrored=${image.ref}`], ["--prepare"]]) {
+        const r = pushScript(["--outputs", mirror, ...extra], github({ GITHUB_REF_NAME: "main" }));
+        expect(r.status).toBe(1);
+        expect(r.stderr.trim()).toBe(
+          `${mirror}: REGISTRY_ROLE is mirror: ${registry.address} is a pull-through mirror, which refuses every push; push to a stack whose REGISTRY_ROLE is registry (the mirror's login is REGISTRY_PULL_USERNAME/REGISTRY_PULL_PASSWORD, for pulls only)`,
+        );
+        expect(r.stdout).not.toContain("login");
+      }
+      expect(await tagsOf(`http://${registry.address}`, "team/mirrored")).toEqual([]);
+    });
+
     test("a wrong password fails at login and pushes nothing", async () => {
       const wrong = writeOutputs(work, {
         REGISTRY: registry.address,

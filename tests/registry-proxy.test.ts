@@ -112,9 +112,27 @@ describeWithTools(
       });
     });
 
-    test("an image pushed to the upstream is pulled through the cache, digest for digest", () => {
+    test("the outputs say mirror: the login is the pull login, no push credential (issue 14 item 8)", () => {
+      const o = program.outputs;
+      expect(o.REGISTRY_ROLE).toEqual({ value: "mirror", secret: false });
+      expect(o.REGISTRY_PULL_USERNAME).toEqual({ value: "ci", secret: false });
+      expect(o.REGISTRY_PULL_PASSWORD).toEqual({ value: CI_PASSWORD, secret: true });
+      expect(o.REGISTRY_MIRROR_URL).toEqual({
+        value: `https://${o.REGISTRY.value}`,
+        secret: false,
+      });
+      expect(o).not.toHaveProperty("REGISTRY_USERNAME");
+      expect(o).not.toHaveProperty("REGISTRY_PASSWORD");
+    });
+
+    test("an image pushed to the upstream is pulled through the cache with the pull login, digest for digest", () => {
       const pulled = path.join(work, "pulled");
-      copyImage(`docker://${cache.address}/library/app:v1`, `oci:${pulled}:v1`, { src: ci });
+      const pullLogin = {
+        username: String(program.outputs.REGISTRY_PULL_USERNAME.value),
+        password: String(program.outputs.REGISTRY_PULL_PASSWORD.value),
+        plainHttp: true,
+      };
+      copyImage(`docker://${cache.address}/library/app:v1`, `oci:${pulled}:v1`, { src: pullLogin });
       expect(ociManifest(pulled, "v1")).toEqual({
         manifestDigest: image.manifestDigest,
         layers: image.layers,

@@ -7,7 +7,12 @@
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import type { GeneratedFile, RegistryBackend, RegistryEndpoint } from "../shared/contract";
+import {
+  mirrorUrl,
+  type GeneratedFile,
+  type RegistryBackend,
+  type RegistryEndpoint,
+} from "../shared/contract";
 import { createCredentials, pullLogin } from "../shared/credentials";
 import { renderRegistryConfig } from "../shared/registryConfig";
 import { selfHostedSecretEnv } from "../shared/selfHostedConfig";
@@ -94,12 +99,14 @@ export class DockerRegistry extends pulumi.ComponentResource implements Registry
         : undefined;
     const caCert = proxy?.caCertPem ?? pulumi.output("");
     if (proxy) files.push({ path: "docker/nginx.conf", text: proxy.nginxConf });
+    const registry = pulumi.output(plan.address);
     this.endpoint = {
-      registry: pulumi.output(plan.address),
+      registry,
       username: pulumi.output(credentials.username),
       password: credentials.password,
       caCert,
       pull: pullLogin(credentials),
+      ...(s.proxy ? { mirrorUrl: mirrorUrl(registry, s.tls.enabled) } : {}),
     };
     this.files = files;
     this.registerOutputs({

@@ -7,7 +7,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { createCredentials, pullLogin, type RegistryCredentials } from "../shared/credentials";
-import type { GeneratedFile, RegistryBackend, RegistryEndpoint } from "../shared/contract";
+import {
+  mirrorUrl,
+  type GeneratedFile,
+  type RegistryBackend,
+  type RegistryEndpoint,
+} from "../shared/contract";
 import { registrySecretEnv } from "../shared/registryConfig";
 import { selfHostedSecretEnv } from "../shared/selfHostedConfig";
 import type { GarbageCollectionManifests } from "./garbageCollection";
@@ -118,6 +123,7 @@ export class KubernetesRegistry extends pulumi.ComponentResource implements Regi
       password: credentials.password,
       caCert,
       pull: pullLogin(credentials),
+      ...(s.proxy ? { mirrorUrl: mirrorUrl(registry, s.tls.mode !== "none") } : {}),
     };
     this.files = [{ path: "kubernetes/manifests.yaml", yamlDocuments: manifestList(m) }];
     this.registerOutputs({ registry, namespace: s.namespace });

@@ -19,6 +19,19 @@ export interface RegistryEndpoint {
   pull?: { username: pulumi.Output<string>; password: pulumi.Output<string> };
   /** Backend-specific outputs, UPPER_SNAKE, e.g. GCP_WORKLOAD_IDENTITY_PROVIDER. */
   extra?: Record<string, pulumi.Output<string>>;
+  /**
+   * Set only on a pull-through mirror (proxy mode): the URL for Docker's registry-mirrors
+   * and containerd's hosts.toml. A mirror refuses every push, so its one login is a pull login.
+   */
+  mirrorUrl?: pulumi.Output<string>;
+}
+
+/** What a stack is for CI: a registry it pushes to, or a mirror it only pulls through. */
+export type RegistryRole = "registry" | "mirror";
+
+/** A mirror's URL as Docker's registry-mirrors and containerd's hosts.toml take it (scheme://host:port). */
+export function mirrorUrl(registry: pulumi.Output<string>, https: boolean): pulumi.Output<string> {
+  return registry.apply((r) => `${https ? "https" : "http"}://${r}`);
 }
 
 /**
@@ -40,11 +53,24 @@ export function stackOutputs(
   backend: BackendName,
   endpoint: RegistryEndpoint,
 ): Record<string, pulumi.Output<string>> {
+  const role: RegistryRole = endpoint.mirrorUrl ? "mirror" : "registry";
+  // distribution refuses every write in proxy mode: a mirror's login is never presented
+  // as a push credential, only as the pull login (the names a pull-only user also uses).
+  const login: Record<string, pulumi.Output<string>> = endpoint.mirrorUrl
+    ? {
+        REGISTRY_PULL_USERNAME: endpoint.username,
+        REGISTRY_PULL_PASSWORD: pulumi.secret(endpoint.password),
+        REGISTRY_MIRROR_URL: endpoint.mirrorUrl,
+      }
+    : {
+        REGISTRY_USERNAME: endpoint.username,
+        REGISTRY_PASSWORD: pulumi.secret(endpoint.password),
+      };
   return {
     REGISTRY: endpoint.registry,
     REGISTRY_BACKEND: pulumi.output(backend),
-    REGISTRY_USERNAME: endpoint.username,
-    REGISTRY_PASSWORD: pulumi.secret(endpoint.password),
+    REGISTRY_ROLE: pulumi.output(role),
+    ...login,
     REGISTRY_CA_CERT: endpoint.caCert,
     ...(endpoint.pull && {
       REGISTRY_PULL_USERNAME: endpoint.pull.username,

@@ -17,6 +17,9 @@ export type StorageSpec =
       rootDirectory?: string;
       encrypt: boolean;
       forcePathStyle?: boolean;
+      /** false: plain HTTP to regionEndpoint (default true). */
+      secure?: boolean;
+      skipVerify?: boolean;
     }
   | { driver: "gcs"; bucket: string; rootDirectory?: string; keyfile?: string };
 
@@ -129,7 +132,8 @@ export function registryConfigObject(spec: RegistryConfigSpec): Record<string, u
         bucket: s.bucket,
         region: s.region,
         encrypt: s.encrypt,
-        secure: true,
+        secure: s.secure ?? true,
+        ...(s.skipVerify ? { skipverify: true } : {}),
         ...(s.regionEndpoint ? { regionendpoint: s.regionEndpoint } : {}),
         ...(s.rootDirectory ? { rootdirectory: s.rootDirectory } : {}),
         ...(s.forcePathStyle !== undefined ? { forcepathstyle: s.forcePathStyle } : {}),

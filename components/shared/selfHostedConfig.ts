@@ -21,7 +21,18 @@ export interface RegistryPlacement {
 export function storageSpec(storage: StorageSettings, at: RegistryPlacement): StorageSpec {
   if (storage.driver === "s3" && storage.s3) {
     const { bucket, region, regionEndpoint, rootDirectory, encrypt, forcePathStyle } = storage.s3;
-    return { driver: "s3", bucket, region, regionEndpoint, rootDirectory, encrypt, forcePathStyle };
+    const { secure, skipVerify } = storage.s3;
+    return {
+      driver: "s3",
+      bucket,
+      region,
+      regionEndpoint,
+      rootDirectory,
+      encrypt,
+      forcePathStyle,
+      ...(secure !== undefined ? { secure } : {}),
+      ...(skipVerify !== undefined ? { skipVerify } : {}),
+    };
   }
   if (storage.driver === "gcs" && storage.gcs) {
     const { bucket, rootDirectory, keyJson } = storage.gcs;

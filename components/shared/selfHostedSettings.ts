@@ -6,6 +6,7 @@
 import { z } from "zod";
 import {
   bool,
+  httpOrHttpsUrl,
   httpsUrl,
   oneOf,
   password,
@@ -56,16 +57,48 @@ export const authSettings = z
       });
   });
 
-const s3Settings = z.strictObject({
-  bucket: text("an S3 bucket name"),
-  region: text("an S3 region such as us-east-1"),
-  regionEndpoint: httpsUrl("an S3-compatible endpoint").optional(),
-  rootDirectory: text("a path inside the bucket").optional(),
-  encrypt: bool().default(true),
-  forcePathStyle: bool().optional(),
-  accessKey: secret(text("an access key id")).optional(),
-  secretKey: secret(text("a secret access key")).optional(),
-});
+const s3Settings = z
+  .strictObject({
+    bucket: text("an S3 bucket name"),
+    region: text("an S3 region such as us-east-1"),
+    /** An S3-compatible endpoint; http:// only together with secure: false. */
+    regionEndpoint: httpOrHttpsUrl("an S3-compatible endpoint").optional(),
+    rootDirectory: text("a path inside the bucket").optional(),
+    encrypt: bool().default(true),
+    forcePathStyle: bool().optional(),
+    /** false: plain HTTP to regionEndpoint, e.g. an object store inside the cluster (explicit opt-in; default true). */
+    secure: bool().optional(),
+    /** true: do not verify regionEndpoint's TLS certificate (explicit opt-in; default false). */
+    skipVerify: bool().optional(),
+    accessKey: secret(text("an access key id")).optional(),
+    secretKey: secret(text("a secret access key")).optional(),
+  })
+  .superRefine((s, ctx) => {
+    if (ctx.issues.length) return;
+    const issue = (path: string, message: string, input: unknown) =>
+      ctx.addIssue({ code: "custom", path: [path], message, input });
+    const scheme = s.regionEndpoint ? new URL(s.regionEndpoint).protocol : undefined;
+    if (scheme === "http:" && s.secure !== false)
+      issue(
+        "regionEndpoint",
+        "is plain http://: set secure to false to say so (the access keys' signatures and every image then cross the network unencrypted), or use https://",
+        s.regionEndpoint,
+      );
+    if (s.secure === false && scheme !== "http:")
+      issue(
+        "secure",
+        s.regionEndpoint
+          ? "is false but regionEndpoint is https://: make the endpoint http:// or remove secure"
+          : "can be false only with an http:// regionEndpoint (an object store you run): AWS S3 is reached over HTTPS",
+        false,
+      );
+    if (s.skipVerify === true && scheme !== "https:")
+      issue(
+        "skipVerify",
+        "is only read with an https:// regionEndpoint (AWS S3's certificate is publicly trusted; plain HTTP has none)",
+        true,
+      );
+  });
 
 const gcsSettings = z.strictObject({
   bucket: text("a GCS bucket name"),

@@ -6,7 +6,12 @@
  * content changes; the deploy then waits until https://<address>/v2/ answers 401.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { GeneratedFile, RegistryBackend, RegistryEndpoint } from "../shared/contract";
+import {
+  mirrorUrl,
+  type GeneratedFile,
+  type RegistryBackend,
+  type RegistryEndpoint,
+} from "../shared/contract";
 import { createCredentials, pullLogin } from "../shared/credentials";
 import { createSelfSignedTls } from "../shared/selfSignedTls";
 import { hostWithPort } from "../shared/hostPort";
@@ -42,13 +47,16 @@ export class VmRegistry extends pulumi.ComponentResource implements RegistryBack
     const delivery = deliver(name, s, host, bundle, this);
     waitForRegistry(name, s, host, publicName, serverTls.caCert, delivery, this);
 
+    const registry = publicName.apply((n) => hostWithPort(n, s.httpsPort));
     this.endpoint = {
-      registry: publicName.apply((n) => hostWithPort(n, s.httpsPort)),
+      registry,
       username: pulumi.output(credentials.username),
       password: credentials.password,
       caCert: serverTls.caCert,
       pull: pullLogin(credentials),
       extra: { VM_ADDRESS: host.address, VM_SSH_USER: pulumi.output(host.sshUser) },
+      // nginx always terminates TLS in front of the VM's registry.
+      ...(s.proxy ? { mirrorUrl: mirrorUrl(registry, true) } : {}),
     };
     this.files = [
       ...bundle.map((f): GeneratedFile => ({ path: `vm/${f.path}`, text: f.content })),
