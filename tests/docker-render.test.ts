@@ -57,6 +57,7 @@ describe("render of the local stack", () => {
     expect(outputs).toEqual({
       REGISTRY: "localhost:5000",
       REGISTRY_BACKEND: "docker",
+      REGISTRY_ROLE: "registry",
       REGISTRY_USERNAME: "ci",
       REGISTRY_PASSWORD: "[secret]",
       REGISTRY_CA_CERT: "",

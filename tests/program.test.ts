@@ -23,6 +23,7 @@ const EXPECTED: Record<string, Record<string, { value: unknown; secret: boolean 
   local: {
     REGISTRY: PLAIN("localhost:5000"),
     REGISTRY_BACKEND: PLAIN("docker"),
+    REGISTRY_ROLE: PLAIN("registry"),
     REGISTRY_USERNAME: PLAIN("ci"),
     REGISTRY_PASSWORD: SECRET_PLACEHOLDER("generated password registry-password"),
     REGISTRY_CA_CERT: PLAIN(""),
@@ -30,6 +31,7 @@ const EXPECTED: Record<string, Record<string, { value: unknown; secret: boolean 
   dev: {
     REGISTRY: PLAIN("127.0.0.1:30500"),
     REGISTRY_BACKEND: PLAIN("kubernetes"),
+    REGISTRY_ROLE: PLAIN("registry"),
     REGISTRY_USERNAME: PLAIN("ci"),
     REGISTRY_PASSWORD: SECRET_PLACEHOLDER("generated password registry-password"),
     REGISTRY_CA_CERT: PLAIN(""),
@@ -37,6 +39,7 @@ const EXPECTED: Record<string, Record<string, { value: unknown; secret: boolean 
   staging: {
     REGISTRY: PLAIN("registry.staging.example.com"),
     REGISTRY_BACKEND: PLAIN("vm"),
+    REGISTRY_ROLE: PLAIN("registry"),
     REGISTRY_USERNAME: PLAIN("ci"),
     REGISTRY_PASSWORD: SECRET_PLACEHOLDER("generated password registry-password"),
     REGISTRY_CA_CERT: PLAIN("<known after deploy: certificate registry-ca>"),
@@ -46,6 +49,7 @@ const EXPECTED: Record<string, Record<string, { value: unknown; secret: boolean 
   prod: {
     REGISTRY: PLAIN("europe-west1-docker.pkg.dev/acme-ci-prod/ci-images"),
     REGISTRY_BACKEND: PLAIN("gcp"),
+    REGISTRY_ROLE: PLAIN("registry"),
     REGISTRY_USERNAME: PLAIN("_json_key_base64"),
     REGISTRY_PASSWORD: SECRET_PLACEHOLDER(
       "service account key of registry-ci@acme-ci-prod.iam.gserviceaccount.com",

@@ -60,6 +60,7 @@ describe("the dev stack", () => {
       "REGISTRY_BACKEND",
       "REGISTRY_CA_CERT",
       "REGISTRY_PASSWORD",
+      "REGISTRY_ROLE",
       "REGISTRY_USERNAME",
     ]);
   });
@@ -281,6 +282,7 @@ describe("render", () => {
     expect(JSON.parse(files["outputs.json"])).toEqual({
       REGISTRY: "127.0.0.1:30500",
       REGISTRY_BACKEND: "kubernetes",
+      REGISTRY_ROLE: "registry",
       REGISTRY_USERNAME: "ci",
       REGISTRY_PASSWORD: SECRET,
       REGISTRY_CA_CERT: "",

@@ -126,9 +126,15 @@ describe.each(Object.keys(SCENARIOS) as Scenario[])("%s", (scenario) => {
       expect(r.parent).toBe("registry:vm:Registry::registry");
   });
 
+  // A stack with `proxy` is a mirror: its login is exported as the pull login.
+  const login = () =>
+    "proxy" in SCENARIOS[scenario]
+      ? { user: "REGISTRY_PULL_USERNAME", password: "REGISTRY_PULL_PASSWORD" }
+      : { user: "REGISTRY_USERNAME", password: "REGISTRY_PASSWORD" };
+
   test("the CI user's password, the htpasswd, the env file and the TLS key are secrets", () => {
-    expect(run().outputs.REGISTRY_PASSWORD.secret).toBe(true);
-    expect(run().outputs.REGISTRY_USERNAME).toEqual({ value: "ci", secret: false });
+    expect(run().outputs[login().password].secret).toBe(true);
+    expect(run().outputs[login().user]).toEqual({ value: "ci", secret: false });
     for (const file of ["vm/htpasswd", "vm/registry.env", "vm/certs/server.key"])
       expect(run().files[file]).toBe(SECRET);
     for (const r of run().resources.filter((r) => r.type === "command:remote:CopyToRemote")) {
@@ -139,7 +145,7 @@ describe.each(Object.keys(SCENARIOS) as Scenario[])("%s", (scenario) => {
 
   test("no secret appears in a file that is not secret", () => {
     const secrets = [
-      run().outputs.REGISTRY_PASSWORD.value as string,
+      run().outputs[login().password].value as string,
       httpSecretOf(run()),
       "hub-password",
       "s3-secret/with+chars",
