@@ -218,7 +218,11 @@ const cases: DayTwoCase[] = [
       before: local(BASE),
       after: local({ ...BASE, proxy: { remoteUrl: "https://registry-1.docker.io" } }),
     },
-    expect: { plan: { replace: ["Container/registry-registry"] } },
+    expect: {
+      plan: { replace: ["Container/registry-registry"] },
+      changesRole:
+        "a pull-through cache is a mirror: REGISTRY_ROLE mirror, the login moves to REGISTRY_PULL_*",
+    },
   },
   {
     title: "restart policy always (an in-place update)",

@@ -155,6 +155,8 @@ const cases: DayTwoCase[] = [
         replace: ["ConfigMap/registry-config", "Secret/registry-secrets"],
         update: ["Deployment/registry"],
       },
+      changesRole:
+        "a pull-through cache is a mirror: REGISTRY_ROLE mirror, the login moves to REGISTRY_PULL_*",
     },
   },
   {
@@ -244,6 +246,77 @@ const cases: DayTwoCase[] = [
     change: dev(provided(FIRST), provided(SECOND)),
     expect: {
       plan: { replace: ["Secret/registry-tls"], update: ["Deployment/registry"] },
+    },
+  },
+  {
+    title: "let the registry pods tolerate a dedicated node's taint",
+    change: dev(DEV, {
+      ...DEV,
+      tolerations: [{ key: "dedicated", value: "registry", effect: "NoSchedule" }],
+    }),
+    // The collector's pod takes the tolerations too: it must schedule where the registry may.
+    expect: { plan: { update: ["CronJob/registry-gc", "Deployment/registry"] } },
+  },
+  {
+    title: "turn metrics on",
+    change: dev(DEV, { ...DEV, metrics: { enabled: true } }),
+    expect: {
+      plan: {
+        create: ["Service/registry-metrics"],
+        replace: ["ConfigMap/registry-config"],
+        update: ["Deployment/registry"],
+      },
+    },
+  },
+  {
+    title: "with metrics on, add a ServiceMonitor",
+    change: dev(
+      { ...DEV, metrics: { enabled: true } },
+      { ...DEV, metrics: { enabled: true, serviceMonitor: { enabled: true } } },
+    ),
+    expect: { plan: { create: ["ServiceMonitor/registry-servicemonitor"] } },
+  },
+  {
+    title: "change the ServiceAccount's workload-identity annotation",
+    change: dev(
+      {
+        ...S3,
+        serviceAccount: {
+          annotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::111122223333:role/registry" },
+        },
+      },
+      {
+        ...S3,
+        serviceAccount: {
+          annotations: {
+            "eks.amazonaws.com/role-arn": "arn:aws:iam::111122223333:role/registry-2",
+          },
+        },
+      },
+    ),
+    expect: { plan: { update: ["ServiceAccount/registry-server"] } },
+  },
+  {
+    title: "mount the ServiceAccount token (a workload-identity webhook needs it)",
+    change: dev(S3, { ...S3, serviceAccount: { automountToken: true } }),
+    expect: { plan: { update: ["Deployment/registry", "ServiceAccount/registry-server"] } },
+  },
+  {
+    title: "move S3 to an object store in the cluster over plain HTTP",
+    change: dev(S3, {
+      ...S3,
+      storage: {
+        driver: "s3",
+        s3: {
+          bucket: "ci-images",
+          region: "us-east-1",
+          regionEndpoint: "http://minio.minio.svc:9000",
+          secure: false,
+        },
+      },
+    }),
+    expect: {
+      plan: { replace: ["ConfigMap/registry-config"], update: ["Deployment/registry"] },
     },
   },
 ];

@@ -173,7 +173,11 @@ const cases: DayTwoCase[] = [
         password: "upstream-token-0123456789",
       },
     }),
-    expect: { plan: redeploy("config-yml", "docker-compose-yml", "registry-env") },
+    expect: {
+      plan: redeploy("config-yml", "docker-compose-yml", "registry-env"),
+      changesRole:
+        "a pull-through cache is a mirror: REGISTRY_ROLE mirror, the login moves to REGISTRY_PULL_*",
+    },
   },
   {
     title: "stop keeping the data on destroy",

@@ -4,6 +4,7 @@
  * - a replaced resource with a fixed name or host port goes delete-before-replace;
  * - a change to what a running registry or nginx reads restarts or reloads it;
  * - REGISTRY and REGISTRY_USERNAME stay put unless the change moves the registry;
+ * - REGISTRY_ROLE (registry or mirror) changes only where the case says why;
  * - the same config applied twice changes nothing.
  */
 import * as fs from "node:fs";
@@ -41,6 +42,8 @@ export interface Expectation {
   losesImages?: { readme: string };
   /** Why REGISTRY or REGISTRY_USERNAME may change (the registry moves, or the login changes). */
   movesRegistry?: string;
+  /** Why REGISTRY_ROLE changes (a stack becomes a pull-through mirror, or stops being one). */
+  changesRole?: string;
   /** A change that is only time passing: applying it again may change things (documented windows). */
   timeWindow?: boolean;
 }
@@ -73,10 +76,18 @@ export function dayTwoViolations(applied: AppliedChange, expected: Expectation):
     const restarted = server.restarted(plan, before, after);
     if (!restarted) out.push(`${server.name} reads a changed file or setting but is not restarted`);
   }
-  if (!expected.movesRegistry)
-    for (const key of ["REGISTRY", "REGISTRY_USERNAME"])
-      if (before.outputs[key]?.value !== after.outputs[key]?.value)
-        out.push(`${key} changed from ${show(before, key)} to ${show(after, key)}`);
+  if (!expected.movesRegistry) {
+    if (before.outputs.REGISTRY?.value !== after.outputs.REGISTRY?.value)
+      out.push(`REGISTRY changed from ${show(before, "REGISTRY")} to ${show(after, "REGISTRY")}`);
+    // A mirror exports the same login under the pull name: the user must stay the same.
+    const [was, is] = [loginName(before), loginName(after)];
+    if (before.outputs[was]?.value !== after.outputs[is]?.value)
+      out.push(`${is} changed from ${show(before, was)} (${was}) to ${show(after, is)}`);
+  }
+  if (!expected.changesRole && show(before, "REGISTRY_ROLE") !== show(after, "REGISTRY_ROLE"))
+    out.push(
+      `REGISTRY_ROLE changed from ${show(before, "REGISTRY_ROLE")} to ${show(after, "REGISTRY_ROLE")}`,
+    );
   if (!expected.timeWindow)
     for (const s of again.steps)
       if (s.op !== "same") out.push(`applied twice, ${s.name} would ${s.op} again (${s.changed})`);
@@ -105,6 +116,13 @@ function sharedFixedName(old: RegisteredResource, next: RegisteredResource): boo
 function hostPort(port: unknown): unknown {
   const { ip, external } = (port ?? {}) as { ip?: string; external?: number };
   return { ip: ip ?? "0.0.0.0", external };
+}
+
+/** The output that carries the stack's login user: a mirror's is the pull login. */
+function loginName(run: ProgramRun): string {
+  return run.outputs.REGISTRY_ROLE?.value === "mirror"
+    ? "REGISTRY_PULL_USERNAME"
+    : "REGISTRY_USERNAME";
 }
 
 function show(run: ProgramRun, key: string): string {

@@ -114,6 +114,11 @@ export const kubernetesRules: Record<string, TypeRule> = {
     ["metadata", "spec"],
     ["CustomResources only get the identity rule; cert-manager itself re-issues on spec changes"],
   ),
+  "kubernetes:monitoring.coreos.com/v1:ServiceMonitor": k8sAllUpdate(
+    "prometheus-operator ServiceMonitor (CustomResource)",
+    ["metadata", "spec"],
+    ["CustomResources only get the identity rule; prometheus-operator re-reads the spec"],
+  ),
   "kubernetes:cert-manager.io/v1:Issuer": k8sAllUpdate("cert-manager Issuer (CustomResource)", [
     "metadata",
     "spec",
