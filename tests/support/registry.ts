@@ -20,6 +20,8 @@ export interface StartRegistryOptions {
   port?: number;
   /** Serve TLS on the registry's own listener (certificate and key in PEM). */
   tls?: { certPem: string; keyPem: string };
+  /** The port the config's debug (metrics) listener moves to; without it the listener is dropped. */
+  debugPort?: number;
   /** Extra environment, e.g. REGISTRY_HTTP_SECRET, as the deployment would set it. */
   env?: Record<string, string>;
   /**
@@ -49,11 +51,15 @@ export function mapRegistryConfig(
     rootDirectory: string;
     htpasswdPath?: string;
     tls?: { certificate: string; key: string };
+    debugAddr?: string;
   },
 ): string {
   const config = parse(configYml) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   config.http = { ...config.http, addr: map.addr };
-  delete config.http.debug; // a second listener would clash between parallel tests
+  // A second listener on a fixed port would clash between parallel tests: moved or dropped.
+  if (map.debugAddr && config.http.debug)
+    config.http.debug = { ...config.http.debug, addr: map.debugAddr };
+  else delete config.http.debug;
   // Only the files move: minimumtls and the rest of http.tls stay as generated.
   if (map.tls) config.http.tls = { ...config.http.tls, ...map.tls };
   if (config.storage?.filesystem) config.storage.filesystem.rootdirectory = map.rootDirectory;
@@ -93,6 +99,7 @@ export async function startRegistry(opts: StartRegistryOptions): Promise<Running
           rootDirectory: dataDir,
           htpasswdPath,
           tls,
+          debugAddr: opts.debugPort ? `127.0.0.1:${opts.debugPort}` : undefined,
         }),
   );
   const proc = new ServerProcess(
