@@ -4,6 +4,7 @@
  * Compute Engine VM this program creates.
  */
 import { z } from "zod";
+import { coversWholeFamily } from "../../config/cidrCoverage";
 import { DEFAULT_NGINX_IMAGE } from "../shared/nginxConfig";
 import {
   bool,
@@ -227,15 +228,26 @@ export const vmSettings = z
     if (s.tls.mode === "acme") acmeIssues(s, issue);
     if (s.host.mode === "gcp") {
       const h = s.host;
-      if (!h.sshOpenToInternet)
+      if (!h.sshOpenToInternet) {
+        const open =
+          "must not open SSH to the whole internet: list the deployer's ranges, or set host.sshOpenToInternet to true";
+        // A range that is not a CIDR has its own issue already: judge the valid ones.
+        const parsed = h.sshSourceRanges.flatMap((r) => parseCidr(r) ?? []);
         h.sshSourceRanges.forEach((range, i) => {
-          if (parseCidr(range)?.prefix === 0)
-            issue(
-              ["host", "sshSourceRanges", i],
-              "must not open SSH to the whole internet: list the deployer's ranges, or set host.sshOpenToInternet to true",
-              range,
-            );
+          if (parseCidr(range)?.prefix === 0) issue(["host", "sshSourceRanges", i], open, range);
         });
+        // Smaller blocks that together cover a family (0.0.0.0/1 + 128.0.0.0/1) open it as much.
+        for (const family of [4, 6] as const)
+          if (
+            !parsed.some((b) => b.family === family && b.prefix === 0) &&
+            coversWholeFamily(parsed, family)
+          )
+            issue(
+              ["host", "sshSourceRanges"],
+              `${open} (together these ranges cover every IPv${family} address)`,
+              h.sshSourceRanges.filter((r) => parseCidr(r)?.family === family),
+            );
+      }
       if (h.image.startsWith("debian-cloud/"))
         issue(
           ["host", "image"],
