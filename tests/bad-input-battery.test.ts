@@ -304,6 +304,108 @@ const CASES: BadInput[] = [
     line: `${K}.advertiseHost ${HOST_OR_IP} (got "999.1.1.1")`,
   },
   {
+    name: "a toleration with a value and operator Exists (issue 14 item 14)",
+    backend: "kubernetes",
+    settings: { tolerations: [{ key: "dedicated", operator: "Exists", value: "registry" }] },
+    line: `${K}.tolerations[0].value must be unset when operator is Exists (it matches any value) (got "registry")`,
+    render: true,
+  },
+  {
+    name: "tolerationSeconds without NoExecute (issue 14 item 14)",
+    backend: "kubernetes",
+    settings: { tolerations: [{ key: "dedicated", effect: "NoSchedule", tolerationSeconds: 30 }] },
+    line: `${K}.tolerations[0].tolerationSeconds is only read when effect is NoExecute (Kubernetes rejects it otherwise) (got 30)`,
+  },
+  {
+    name: "pod anti-affinity without a topologyKey (issue 14 item 14)",
+    backend: "kubernetes",
+    settings: {
+      affinity: {
+        podAntiAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: [
+            { labelSelector: { matchLabels: { a: "b" } } },
+          ],
+        },
+      },
+    },
+    line: `${K}.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey is required: it must be a key such as kubernetes.io/hostname (optional DNS prefix and '/', then a name)`,
+  },
+  {
+    name: "priorityClassName in upper case (issue 14 item 14)",
+    backend: "kubernetes",
+    settings: { priorityClassName: "High" },
+    line: `${K}.priorityClassName must be a PriorityClass name (a DNS name, lower case) (got "High")`,
+  },
+  {
+    name: "a pod annotation that would replace the program's checksum (issue 14 item 14)",
+    backend: "kubernetes",
+    settings: { podAnnotations: { "checksum/config-and-secrets": "pinned" } },
+    line: `${K}.podAnnotations must not set checksum/config-and-secrets: the program sets it (it rolls the pods when the config or a secret changes); choose another key`,
+  },
+  {
+    name: "a ServiceAccount annotation key starting with an underscore (issue 14 item 14)",
+    backend: "kubernetes",
+    settings: { serviceAccount: { annotations: { _iam: "x" } } },
+    line: `${K}.serviceAccount.annotations._iam must be an annotation key such as iam.gke.io/gcp-service-account (got "_iam")`,
+  },
+  {
+    name: "a ServiceMonitor without metrics (issue 14 item 14)",
+    backend: "kubernetes",
+    settings: { metrics: { serviceMonitor: { enabled: true } } },
+    line: `${K}.metrics.serviceMonitor.enabled needs metrics.enabled true: the ServiceMonitor scrapes the metrics Service (got true)`,
+    render: true,
+  },
+  {
+    name: "metrics on the registry's own port (issue 14 item 14)",
+    backend: "kubernetes",
+    settings: { metrics: { enabled: true, port: 5000 } },
+    line: `${K}.metrics.port must differ from the registry's port 5000: the debug server listens on its own port (got 5000)`,
+  },
+  {
+    name: "an http:// S3 endpoint without secure: false (issue 14 item 14)",
+    backend: "kubernetes",
+    settings: {
+      storage: { driver: "s3", s3: { ...s3, regionEndpoint: "http://minio.minio.svc:9000" } },
+    },
+    line: `${K}.storage.s3.regionEndpoint is plain http://: set secure to false to say so (the access keys' signatures and every image then cross the network unencrypted), or use https:// (got "http://minio.minio.svc:9000")`,
+    render: true,
+  },
+  {
+    name: "S3 secure: false against AWS (no endpoint) (issue 14 item 14)",
+    backend: "kubernetes",
+    settings: { storage: { driver: "s3", s3: { ...s3, secure: false } } },
+    line: `${K}.storage.s3.secure can be false only with an http:// regionEndpoint (an object store you run): AWS S3 is reached over HTTPS (got false)`,
+  },
+  {
+    name: "S3 secure: false with an https:// endpoint (issue 14 item 14)",
+    backend: "vm",
+    settings: {
+      host: existing,
+      storage: {
+        driver: "s3",
+        s3: { ...s3, regionEndpoint: "https://minio.example.com:9000", secure: false },
+      },
+    },
+    line: `${V}.storage.s3.secure is false but regionEndpoint is https://: make the endpoint http:// or remove secure (got false)`,
+  },
+  {
+    name: "S3 skipVerify with an http:// endpoint (issue 14 item 14)",
+    backend: "docker",
+    settings: {
+      storage: {
+        driver: "s3",
+        s3: { ...s3, regionEndpoint: "http://127.0.0.1:9000", secure: false, skipVerify: true },
+      },
+    },
+    line: `registry:docker.storage.s3.skipVerify is only read with an https:// regionEndpoint (AWS S3's certificate is publicly trusted; plain HTTP has none) (got true)`,
+  },
+  {
+    name: "an S3 endpoint that is neither http nor https (issue 14 item 14)",
+    backend: "kubernetes",
+    settings: { storage: { driver: "s3", s3: { ...s3, regionEndpoint: "ftp://minio:9000" } } },
+    line: `${K}.storage.s3.regionEndpoint must be an http:// or https:// URL of an S3-compatible endpoint (got "ftp://minio:9000")`,
+  },
+  {
     name: "auth off on a NodePort (issue 14 item 4)",
     backend: "kubernetes",
     settings: { auth: { enabled: false } },
@@ -623,6 +725,19 @@ const CASES: BadInput[] = [
     backend: "vm",
     settings: { host: { ...gcpHost, sshSourceRanges: ["0::0/0"] } },
     line: `${V}.host.sshSourceRanges[0] must not open SSH to the whole internet: list the deployer's ranges, or set host.sshOpenToInternet to true (got "0::0/0")`,
+  },
+  {
+    name: "SSH open to the internet as two IPv4 halves (issue 14 item 3)",
+    backend: "vm",
+    settings: { host: { ...gcpHost, sshSourceRanges: ["0.0.0.0/1", "128.0.0.0/1"] } },
+    line: `${V}.host.sshSourceRanges must not open SSH to the whole internet: list the deployer's ranges, or set host.sshOpenToInternet to true (0.0.0.0/1, 128.0.0.0/1 together cover every IPv4 address)`,
+    render: true,
+  },
+  {
+    name: "SSH open to the internet as two IPv6 halves beside a narrow IPv4 range (issue 14 item 3)",
+    backend: "vm",
+    settings: { host: { ...gcpHost, sshSourceRanges: ["198.51.100.0/24", "::/1", "8000::/1"] } },
+    line: `${V}.host.sshSourceRanges must not open SSH to the whole internet: list the deployer's ranges, or set host.sshOpenToInternet to true (::/1, 8000::/1 together cover every IPv6 address)`,
   },
   {
     name: "HTTPS source range with an interface zone (issue 14 item 13)",

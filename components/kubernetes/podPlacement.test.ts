@@ -114,7 +114,7 @@ describe("scheduling", () => {
       "checksum/config-and-secrets": "c0ffee",
     });
     expect(settingsProblems({ podAnnotations: { "checksum/config-and-secrets": "x" } })).toEqual([
-      `${K}.podAnnotations.checksum/config-and-secrets is set by the program (it rolls the pods when the config or a secret changes): choose another key (got "x")`,
+      `${K}.podAnnotations must not set checksum/config-and-secrets: the program sets it (it rolls the pods when the config or a secret changes); choose another key`,
     ]);
   });
 

@@ -171,9 +171,9 @@ export function checkPodPlacement(
 ): void {
   if (s.podAnnotations && CHECKSUM_ANNOTATION in s.podAnnotations)
     issue(
-      ["podAnnotations", CHECKSUM_ANNOTATION],
-      "is set by the program (it rolls the pods when the config or a secret changes): choose another key",
-      s.podAnnotations[CHECKSUM_ANNOTATION],
+      ["podAnnotations"],
+      `must not set ${CHECKSUM_ANNOTATION}: the program sets it (it rolls the pods when the config or a secret changes); choose another key`,
+      undefined,
     );
 }
 

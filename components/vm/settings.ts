@@ -244,8 +244,8 @@ export const vmSettings = z
           )
             issue(
               ["host", "sshSourceRanges"],
-              `${open} (together these ranges cover every IPv${family} address)`,
-              h.sshSourceRanges.filter((r) => parseCidr(r)?.family === family),
+              `${open} (${h.sshSourceRanges.filter((r) => parseCidr(r)?.family === family).join(", ")} together cover every IPv${family} address)`,
+              undefined,
             );
       }
       if (h.image.startsWith("debian-cloud/"))
