@@ -76,6 +76,20 @@ describeWithTools(
         .filter(Boolean)
         .slice(from)
         .map((l) => l.split(" ").slice(0, 3).join(" "));
+    /**
+     * s3rver writes a line when its answer is sent, which can be after the registry has
+     * read it: wait (bounded, 5 s) until the log stops growing for 300 ms.
+     */
+    const logSettled = async () => {
+      const deadline = Date.now() + 5_000;
+      let size = -1;
+      while (Date.now() < deadline) {
+        const now = fs.statSync(s3LogFile).size;
+        if (now === size) return;
+        size = now;
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    };
     const keyIds = () => [
       ...new Set(
         fs
@@ -155,16 +169,18 @@ describeWithTools(
         password: PASSWORD,
       });
       expect([catalog.status, catalog.body.trim()]).toEqual([200, '{"repositories":[]}']);
+      await logSettled();
       expect(keyIds()).toEqual(["S3RVER"]);
       // Path-style requests to the bucket (distribution uses path style with a regionendpoint).
       expect(s3Log().some((l) => l.startsWith(`GET /${BUCKET}?`))).toBe(true);
     });
 
-    test("a push fails at the first resumed upload: s3rver answers ListMultipartUploads 501 NotImplemented", () => {
+    test("a push fails at the first resumed upload: s3rver answers ListMultipartUploads 501 NotImplemented", async () => {
       const from = s3Log().length;
       expect(() =>
         copyImage(image.ref, `docker://${registry.address}/team/pushed:v1`, { dest: ci }),
       ).toThrow(/500 Internal Server Error/);
+      await logSettled();
       const log = s3Log(from);
       const initiated = log.filter((l) =>
         / \/images\/[^ ]*\/_uploads\/[^ ]*\/data\?uploads[= ]/.test(l),
@@ -210,6 +226,7 @@ describeWithTools(
         layers: image.layers,
       });
       // Each blob (2 layers + the config) fetched by skopeo from s3rver on a presigned URL.
+      await logSettled();
       const presigned = s3Log(from).filter((l) =>
         /^GET \/images\/docker\/registry\/v2\/blobs\/sha256\/.*X-Amz-Signature=.* 200$/.test(l),
       );
