@@ -244,6 +244,10 @@ describe("refused before anything is created", () => {
       { metrics: { enabled: true, port: 5000 } },
       `${K}.metrics.port must differ from the registry's port 5000: the debug server listens on its own port (got 5000)`,
     ],
+    [
+      { metrics: { enabled: true, port: 5010 } },
+      `${K}.metrics.port must differ from the registry behind the pull-only guard's port 5010: the debug server listens on its own port (got 5010)`,
+    ],
   ])("%j", (raw, line) => {
     expect(settingsProblems(raw)).toEqual([line]);
   });
