@@ -206,7 +206,7 @@ describeWithTools(
       const conf = replaceOnce(uploaded(front, "/etc/nginx/nginx.conf"), [
         ["user nginx;\n", ""], // the official image's worker user; Debian has none
         ["server reg:5000;", `server ${registry.address};`],
-        ["listen 443 ssl;", `listen 127.0.0.1:${tlsPort} ssl;`],
+        ["listen 443 ssl reuseport;", `listen 127.0.0.1:${tlsPort} ssl reuseport;`],
         ["listen 127.0.0.1:8080;", `listen 127.0.0.1:${healthPort};`],
         ["ssl_certificate /etc/nginx/registry.crt;", `ssl_certificate ${certPath};`],
         ["ssl_certificate_key /etc/nginx/registry.key;", `ssl_certificate_key ${keyPath};`],

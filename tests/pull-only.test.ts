@@ -285,7 +285,7 @@ provePullOnly(
       const conf = replaceOnce(uploads(program, "registry-proxy-nginx")["/etc/nginx/nginx.conf"], [
         ["user nginx;", "user nobody nogroup;"],
         ["server registry:5000;", `server ${registry.address};`],
-        ["listen 8000;", `listen 127.0.0.1:${port};`],
+        ["listen 8000 reuseport;", `listen 127.0.0.1:${port} reuseport;`],
         ["listen 127.0.0.1:8080;", `listen 127.0.0.1:${await freePort()};`],
         ["pid /var/run/nginx.pid;", `pid ${paths.pidPath};`],
         ["error_log /var/log/nginx/error.log", `error_log ${paths.errorLogPath}`],
@@ -354,7 +354,7 @@ provePullOnly(
       });
       const paths = nginxPaths(path.join(work, "nginx"));
       const conf = replaceOnce(config["nginx.conf"], [
-        ["listen 5000 ssl;", `listen 127.0.0.1:${port} ssl;`],
+        ["listen 5000 ssl reuseport;", `listen 127.0.0.1:${port} ssl reuseport;`],
         ["server 127.0.0.1:5010;", `server ${registry.address};`],
         ["ssl_certificate /etc/registry-tls/tls.crt;", `ssl_certificate ${paths.certificatePath};`],
         ["ssl_certificate_key /etc/registry-tls/tls.key;", `ssl_certificate_key ${paths.keyPath};`],

@@ -199,7 +199,7 @@ describe("docker backend, configured: known password, public bind, TLS through n
     // The lines this backend decides (the rest is the shared nginx renderer's, tested beside it).
     for (const line of [
       "server ci-registry:5000;",
-      "listen 443 ssl;",
+      "listen 443 ssl reuseport;",
       "ssl_certificate /etc/nginx/registry.crt;",
       "ssl_certificate_key /etc/nginx/registry.key;",
       "listen 127.0.0.1:8080;",

@@ -94,7 +94,7 @@ describe.each([
 test("TLS: nginx listens with the mounted Secret's files; the probes keep HTTPS", () => {
   const { m, pod } = render({ auth: PULL, tls: { mode: "selfSigned" } });
   const conf = m.configMap.data["nginx.conf"];
-  expect(conf).toContain("listen 5000 ssl;");
+  expect(conf).toContain("listen 5000 ssl reuseport;");
   expect(conf).toContain("ssl_certificate /etc/registry-tls/tls.crt;");
   const nginx = pod.containers[1];
   expect(nginx.volumeMounts).toContainEqual({

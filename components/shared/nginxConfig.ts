@@ -12,6 +12,14 @@ import { blobsFromStorageHttpLines, blobsFromStorageServerLines } from "./nginxB
 /** The nginx image both backends run, pinned (an Alpine image: busybox for the healthchecks). */
 export const DEFAULT_NGINX_IMAGE = "nginx:1.28.0-alpine";
 
+/**
+ * Four workers with `reuseport` on the main listener, not one per core: a pull's few
+ * parallel connections could all land on one worker, whose one core then encrypts every
+ * layer while the other idles. On 2 cores this took big-layer pulls from 0.82 to 0.96 of
+ * the registry's own TLS (docs/PERFORMANCE.md, "Workers").
+ */
+export const DEFAULT_NGINX_WORKERS = 4;
+
 export interface NginxConfigOptions {
   /** The registry as nginx reaches it, host:port (e.g. "registry:5000" on a compose network). */
   upstream: string;
@@ -43,6 +51,7 @@ export interface NginxConfigOptions {
   accessLogPath: string;
   /** Where request bodies and proxied responses spill to disk (client_body_temp_path, proxy_temp_path). */
   tempDir?: string;
+  /** Default DEFAULT_NGINX_WORKERS. */
   workerProcesses?: number | "auto";
   /**
    * Filesystem storage only: the registry's storage root (its rootdirectory) as mounted,
@@ -131,7 +140,7 @@ export function renderNginxConfig(o: NginxConfigOptions): string {
       ? "# Generated: nginx terminating TLS in front of the registry (the registry checks passwords)."
       : "# Generated: nginx (plain HTTP) in front of the registry (the registry checks passwords).",
     ...(o.user ? [`user ${o.user};`] : []),
-    `worker_processes ${o.workerProcesses ?? "auto"};`,
+    `worker_processes ${o.workerProcesses ?? DEFAULT_NGINX_WORKERS};`,
     `pid ${o.pidPath};`,
     `error_log ${o.errorLogPath} warn;`,
     "",
@@ -169,7 +178,8 @@ export function renderNginxConfig(o: NginxConfigOptions): string {
     // HTTP/1.1 only: with http2 (skopeo/Go then multiplexes every layer over one connection)
     // `npm run bench` measured no gain on pull and more CPU on push (nginx +0.2 s, skopeo
     // +0.4 s per GiB on 2 cores); the 2-core VM is CPU-bound, so that is throughput lost.
-    `    ${listen(o.listenPort, tls ? " ssl" : "")}`,
+    // reuseport: the kernel spreads connections over the workers (see DEFAULT_NGINX_WORKERS).
+    `    ${listen(o.listenPort, tls ? " ssl reuseport" : " reuseport")}`,
     `    server_name ${serverName};`,
     "",
     ...(tls

@@ -36,7 +36,7 @@ test("plain HTTP: no ssl directive and no HSTS; TLS without a key is refused", (
     accessLogPath: "/tmp/a.log",
   };
   const conf = renderNginxConfig(base);
-  expect(conf).toContain("    listen 8000;\n");
+  expect(conf).toContain("    listen 8000 reuseport;\n");
   expect(conf).not.toMatch(/ssl|Strict-Transport-Security/);
   expect(() => renderNginxConfig({ ...base, certificatePath: "/c.crt" })).toThrow(/go together/);
 });

@@ -48,7 +48,7 @@ describe("renderNginxConfig (the deployed options)", () => {
       "proxy_busy_buffers_size 512k;",
       "keepalive 16;",
       "ssl_session_cache shared:TLS:10m;",
-      "worker_processes auto;",
+      "worker_processes 4;",
     ])
       expect(conf).toContain(line);
     // HTTP/2 measured as no gain on pull and a loss on push: the listener stays HTTP/1.1.

@@ -106,7 +106,7 @@ export function hostMappings(l: HostLayout): Record<MappedFile, HostMapping[]> {
       { from: "server registry:5000;", to: `server 127.0.0.1:${l.registryPort};` },
       // Ports: compose publishes httpsPort:443 (and redirectPort:80); here nginx listens on
       // the published ports itself, on 127.0.0.1 only.
-      { from: "listen 443 ssl;", to: `listen 127.0.0.1:${l.httpsPort} ssl;` },
+      { from: "listen 443 ssl reuseport;", to: `listen 127.0.0.1:${l.httpsPort} ssl reuseport;` },
       ...(l.redirectPort === undefined
         ? []
         : [{ from: "listen 80;", to: `listen 127.0.0.1:${l.redirectPort};` }]),
