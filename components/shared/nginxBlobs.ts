@@ -52,7 +52,8 @@ export function blobsFromStorageHttpLines(): string[] {
  * `proxy.headers` the headers the registry reads, which the auth subrequest sends too.
  */
 export function blobsFromStorageServerLines(
-  o: { storageRoot: string; hstsMaxAgeSeconds: number },
+  /** hstsMaxAgeSeconds: TLS only (a plain-HTTP answer carries no HSTS). */
+  o: { storageRoot: string; hstsMaxAgeSeconds?: number },
   proxy: { headers: string[]; proxy: string[] },
 ): string[] {
   return [
@@ -80,7 +81,9 @@ export function blobsFromStorageServerLines(
     "      add_header Docker-Content-Digest sha256:$registry_blob_hex;",
     "      add_header Docker-Distribution-Api-Version registry/2.0;",
     "      add_header X-Content-Type-Options nosniff;",
-    `      add_header Strict-Transport-Security "max-age=${o.hstsMaxAgeSeconds}" always;`,
+    ...(o.hstsMaxAgeSeconds === undefined
+      ? []
+      : [`      add_header Strict-Transport-Security "max-age=${o.hstsMaxAgeSeconds}" always;`]),
     "    }",
     "",
     `    location = ${AUTH_LOCATION} {`,

@@ -210,7 +210,7 @@ export function renderNginxConfig(o: NginxConfigOptions): string {
     ...(o.pullOnly ? [...pullOnlyServerLines(), ""] : []),
     ...(o.blobStorageRoot
       ? blobsFromStorageServerLines(
-          { storageRoot: o.blobStorageRoot, hstsMaxAgeSeconds: hsts },
+          { storageRoot: o.blobStorageRoot, hstsMaxAgeSeconds: tls ? hsts : undefined },
           { headers: PROXY_HEADER_LINES, proxy: REGISTRY_PROXY_LINES },
         )
       : []),

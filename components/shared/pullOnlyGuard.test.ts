@@ -38,6 +38,10 @@ test("plain HTTP: no ssl directive and no HSTS; TLS without a key is refused", (
   const conf = renderNginxConfig(base);
   expect(conf).toContain("    listen 8000 reuseport;\n");
   expect(conf).not.toMatch(/ssl|Strict-Transport-Security/);
+  // Blobs from storage on plain HTTP (Docker without TLS, filesystem storage): no HSTS either.
+  const withBlobs = renderNginxConfig({ ...base, blobStorageRoot: "/var/lib/registry" });
+  expect(withBlobs).toContain("alias /var/lib/registry/docker/registry/v2/blobs/sha256/");
+  expect(withBlobs).not.toMatch(/ssl|Strict-Transport-Security/);
   expect(() => renderNginxConfig({ ...base, certificatePath: "/c.crt" })).toThrow(/go together/);
 });
 
