@@ -1221,6 +1221,14 @@ test("the battery: 40+ cases over kubernetes, vm and gcp, docker too, no name tw
   expect(new Set(names).size).toBe(names.length);
 });
 
+test("README and docs/RELIABILITY.md state the battery's size as it is", () => {
+  const stated = `${CASES.length} invalid configurations (kubernetes ${perBackend("kubernetes")}, vm ${perBackend("vm")}, gcp ${perBackend("gcp")}, docker ${perBackend("docker")})`;
+  for (const doc of ["README.md", "docs/RELIABILITY.md"]) {
+    const text = fs.readFileSync(path.join(__dirname, "..", doc), "utf8").replace(/\s+/g, " ");
+    expect([doc, text.includes(stated)]).toEqual([doc, true]);
+  }
+});
+
 describe("control: the same harness sees a valid configuration register resources", () => {
   // Without this, "nothing registered" could mean the recorder records nothing.
   test.each(["kubernetes", "vm", "gcp", "docker"] as const)("%s", async (backend) => {
