@@ -8,12 +8,11 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import {
-  mirrorUrl,
   type GeneratedFile,
   type RegistryBackend,
   type RegistryEndpoint,
 } from "../shared/contract";
-import { createCredentials, pullLogin } from "../shared/credentials";
+import { createCredentials, selfHostedEndpoint } from "../shared/credentials";
 import { renderRegistryConfig } from "../shared/registryConfig";
 import { selfHostedSecretEnv } from "../shared/selfHostedConfig";
 import {
@@ -100,14 +99,12 @@ export class DockerRegistry extends pulumi.ComponentResource implements Registry
     const caCert = proxy?.caCertPem ?? pulumi.output("");
     if (proxy) files.push({ path: "docker/nginx.conf", text: proxy.nginxConf });
     const registry = pulumi.output(plan.address);
-    this.endpoint = {
+    this.endpoint = selfHostedEndpoint({
       registry,
-      username: pulumi.output(credentials.username),
-      password: credentials.password,
+      credentials,
       caCert,
-      pull: pullLogin(credentials),
-      ...(s.proxy ? { mirrorUrl: mirrorUrl(registry, s.tls.enabled) } : {}),
-    };
+      mirror: s.proxy && { https: s.tls.enabled },
+    });
     this.files = files;
     this.registerOutputs({
       registry: this.endpoint.registry,

@@ -6,9 +6,12 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { createCredentials, pullLogin, type RegistryCredentials } from "../shared/credentials";
 import {
-  mirrorUrl,
+  createCredentials,
+  selfHostedEndpoint,
+  type RegistryCredentials,
+} from "../shared/credentials";
+import {
   type GeneratedFile,
   type RegistryBackend,
   type RegistryEndpoint,
@@ -117,14 +120,12 @@ export class KubernetesRegistry extends pulumi.ComponentResource implements Regi
         ? pulumi.output(hostWithPort(host, s.nodePort, true))
         : service.spec.apply((spec) => hostWithPort(host, spec.ports[0].nodePort, true));
 
-    this.endpoint = {
+    this.endpoint = selfHostedEndpoint({
       registry,
-      username: pulumi.output(credentials.username),
-      password: credentials.password,
+      credentials,
       caCert,
-      pull: pullLogin(credentials),
-      ...(s.proxy ? { mirrorUrl: mirrorUrl(registry, s.tls.mode !== "none") } : {}),
-    };
+      mirror: s.proxy && { https: s.tls.mode !== "none" },
+    });
     this.files = [{ path: "kubernetes/manifests.yaml", yamlDocuments: manifestList(m) }];
     this.registerOutputs({ registry, namespace: s.namespace });
   }

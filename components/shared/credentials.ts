@@ -10,7 +10,7 @@ import {
   GENERATED_PASSWORD_BCRYPT_COST,
   renderHtpasswd,
 } from "./htpasswd";
-import type { RegistryEndpoint } from "./contract";
+import { mirrorUrl, type RegistryEndpoint } from "./contract";
 import type { AuthSettings } from "./selfHostedSettings";
 
 export interface RegistryCredentials {
@@ -86,7 +86,26 @@ export function createCredentials(
   };
 }
 
-/** The pull-only login as the endpoint exports it (REGISTRY_PULL_USERNAME/PASSWORD). */
-export function pullLogin(c: RegistryCredentials): RegistryEndpoint["pull"] {
-  return c.pull && { username: pulumi.output(c.pull.username), password: c.pull.password };
+/**
+ * The endpoint a self-hosted backend exports: its login, the pull-only login
+ * (REGISTRY_PULL_USERNAME/PASSWORD) when there is one, and in proxy mode the mirror URL.
+ */
+export function selfHostedEndpoint(a: {
+  registry: pulumi.Output<string>;
+  credentials: RegistryCredentials;
+  caCert: pulumi.Output<string>;
+  /** Set in proxy (pull-through) mode: whether the mirror is reached over https. */
+  mirror?: { https: boolean };
+  extra?: RegistryEndpoint["extra"];
+}): RegistryEndpoint {
+  const c = a.credentials;
+  return {
+    registry: a.registry,
+    username: pulumi.output(c.username),
+    password: c.password,
+    caCert: a.caCert,
+    pull: c.pull && { username: pulumi.output(c.pull.username), password: c.pull.password },
+    ...(a.extra ? { extra: a.extra } : {}),
+    ...(a.mirror ? { mirrorUrl: mirrorUrl(a.registry, a.mirror.https) } : {}),
+  };
 }

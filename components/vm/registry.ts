@@ -7,12 +7,11 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import {
-  mirrorUrl,
   type GeneratedFile,
   type RegistryBackend,
   type RegistryEndpoint,
 } from "../shared/contract";
-import { createCredentials, pullLogin } from "../shared/credentials";
+import { createCredentials, selfHostedEndpoint } from "../shared/credentials";
 import { createSelfSignedTls } from "../shared/selfSignedTls";
 import { hostWithPort } from "../shared/hostPort";
 import { createBootstrapCertificate } from "./acmeStack";
@@ -48,16 +47,14 @@ export class VmRegistry extends pulumi.ComponentResource implements RegistryBack
     waitForRegistry(name, s, host, publicName, serverTls.caCert, delivery, this);
 
     const registry = publicName.apply((n) => hostWithPort(n, s.httpsPort));
-    this.endpoint = {
+    this.endpoint = selfHostedEndpoint({
       registry,
-      username: pulumi.output(credentials.username),
-      password: credentials.password,
+      credentials,
       caCert: serverTls.caCert,
-      pull: pullLogin(credentials),
       extra: { VM_ADDRESS: host.address, VM_SSH_USER: pulumi.output(host.sshUser) },
       // nginx always terminates TLS in front of the VM's registry.
-      ...(s.proxy ? { mirrorUrl: mirrorUrl(registry, true) } : {}),
-    };
+      mirror: s.proxy && { https: true },
+    });
     this.files = [
       ...bundle.map((f): GeneratedFile => ({ path: `vm/${f.path}`, text: f.content })),
       ...(host.cloudInit ? [{ path: "vm/cloud-init.yaml", text: host.cloudInit }] : []),
