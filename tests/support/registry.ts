@@ -77,7 +77,25 @@ export async function startRegistry(opts: StartRegistryOptions): Promise<Running
   fs.mkdirSync(dataDir, { recursive: true });
   if (opts.premapped && opts.port === undefined)
     throw new Error("a premapped config.yml needs the port it listens on");
-  const port = opts.port ?? (await freePort());
+  // A port freePort found can be taken by a parallel test before the registry binds it:
+  // then try another, a bounded number of times (a port the caller chose is not retried).
+  for (let attempt = 1; ; attempt++) {
+    const port = opts.port ?? (await freePort());
+    try {
+      return await launchRegistry(opts, dir, dataDir, port);
+    } catch (e) {
+      const taken = /bind: address already in use/.test((e as Error).message);
+      if (!taken || opts.port !== undefined || attempt >= 5) throw e;
+    }
+  }
+}
+
+async function launchRegistry(
+  opts: StartRegistryOptions,
+  dir: string,
+  dataDir: string,
+  port: number,
+): Promise<RunningRegistry> {
   let htpasswdPath: string | undefined;
   if (opts.htpasswd !== undefined && !opts.premapped) {
     htpasswdPath = path.join(dir, "htpasswd");
